@@ -1,0 +1,200 @@
+"""`aigap run` and `aigap status`: the command line users and later tooling rely on."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from aigap.config import WAREHOUSE_ENV, warehouse_path
+
+# No telemetry from a pipeline that runs offline and on schedules.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _parse_locations(pairs: list[str]) -> dict[str, str]:
+    locations = {}
+    for pair in pairs:
+        name, sep, location = pair.partition("=")
+        if not sep or not name or not location:
+            raise SystemExit(f"--source expects NAME=LOCATION, got {pair!r}")
+        locations[name.strip()] = location.strip()
+    return locations
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.pipeline import pipeline  # Prefect is imported only when a run is asked for
+
+    locations = _parse_locations(args.source or [])
+    only = args.only or None
+    label = ", ".join(only) if only else "all sources"
+    state = pipeline(warehouse=args.warehouse, locations=locations, only=only, sources_label=label, return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        print(f"\naigap run failed: {summary}", file=sys.stderr)
+        return 2
+    print_summary(summary)
+    return 0 if summary.ok else 1
+
+
+def print_summary(summary) -> None:
+    from warehouse import store
+
+    print(f"\naigap run -> {summary.warehouse}")
+    for source, counts in summary.counts().items():
+        print(f"  {source}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    for error in summary.errors:
+        print(f"  SOURCE ERROR {error}")
+    if summary.quarantined:
+        print("\nQuarantined (raw bytes kept, nothing published; see `aigap status`):")
+        for outcome in summary.quarantined:
+            print(f"  {outcome.source} {outcome.snapshot_key} [{outcome.load_id}]")
+            for reason in outcome.reasons:
+                print(f"    - {reason}")
+    if summary.marts and not summary.marts.published:
+        print("\nMarts NOT refreshed (last good state kept):")
+        for reason in summary.marts.reasons:
+            print(f"  - {reason}")
+    path = Path(summary.warehouse)
+    with store.connect(path, read_only=True) as con:
+        latest = con.execute(
+            """
+            SELECT leaderboard, snapshot_date, attribution, leader, leader_score, follower, follower_score, gap
+            FROM marts.gap
+            WHERE (leader, follower) IN (('US', 'CN'), ('CN', 'US'))
+            QUALIFY row_number() OVER (PARTITION BY leaderboard, attribution ORDER BY snapshot_date DESC) = 1
+            ORDER BY leaderboard, attribution
+            """
+        ).fetchall()
+    if latest:
+        print("\nLatest US-China frontier gap:")
+        for board, day, mode, leader, l_score, follower, f_score, gap in latest:
+            print(
+                f"  {board} {day} ({mode}): {leader} {l_score:.2f} vs {follower} {f_score:.2f}, "
+                f"gap {gap:.2f} points, {leader} ahead"
+            )
+
+
+def ledger_status(warehouse: Path) -> dict:
+    """The load ledger per source, as one JSON-ready object."""
+    from warehouse import store
+
+    with store.connect(warehouse, read_only=True) as con:
+        rows = store.read_table(
+            con,
+            "SELECT source, snapshot_key, snapshot_date, status, rows_published, reasons, load_id, raw_path, "
+            "finished_at FROM meta.loads ORDER BY source, snapshot_date, snapshot_key",
+        )
+        last_run = con.execute(
+            "SELECT run_id, started_at, finished_at, state FROM meta.runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    sources: dict[str, dict] = {}
+    for row in rows.iter_rows(named=True):
+        entry = sources.setdefault(
+            row["source"],
+            {
+                "published": 0,
+                "skipped": 0,
+                "quarantined": 0,
+                "superseded": 0,
+                "last_snapshot": None,
+                "rows_published": 0,
+                "quarantined_loads": [],
+            },
+        )
+        entry[row["status"]] += 1
+        if row["status"] == "published":
+            entry["rows_published"] += row["rows_published"] or 0
+            day = row["snapshot_date"].isoformat() if row["snapshot_date"] else None
+            entry["last_snapshot"] = max(filter(None, [entry["last_snapshot"], day]), default=None)
+        if row["status"] == "quarantined":
+            entry["quarantined_loads"].append(
+                {
+                    "load_id": row["load_id"],
+                    "snapshot_key": row["snapshot_key"],
+                    "snapshot_date": row["snapshot_date"].isoformat() if row["snapshot_date"] else None,
+                    "raw_path": row["raw_path"],
+                    "quarantined_at": row["finished_at"].isoformat(),
+                    "reasons": json.loads(row["reasons"] or "[]"),
+                }
+            )
+    run = None
+    if last_run:
+        run = {
+            "run_id": last_run[0],
+            "started_at": last_run[1].isoformat(),
+            "finished_at": last_run[2].isoformat() if last_run[2] else None,
+            "state": last_run[3],
+        }
+    return {"warehouse": str(warehouse), "last_run": run, "sources": sources}
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    path = warehouse_path(args.warehouse)
+    try:
+        status = ledger_status(path)
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(status, indent=2, default=str))
+        return 0
+    print(f"warehouse {status['warehouse']}")
+    if status["last_run"]:
+        run = status["last_run"]
+        print(f"last run {run['run_id']} ({run['state']}), finished {run['finished_at']}")
+    for source, entry in status["sources"].items():
+        print(
+            f"\n{source}: {entry['published']} published, {entry['skipped']} skipped, "
+            f"{entry['quarantined']} quarantined; last snapshot {entry['last_snapshot']}; "
+            f"{entry['rows_published']} rows published"
+        )
+        for load in entry["quarantined_loads"]:
+            print(f"  QUARANTINED {load['snapshot_key']} ({load['quarantined_at'][:19]}), raw: {load['raw_path']}")
+            for reason in load["reasons"]:
+                print(f"    - {reason['reason']}")
+                for sample in (reason.get("sample") or [])[:3]:
+                    print(f"        e.g. {sample}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aigap", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="load every source through the quality gate and refresh the marts")
+    run.add_argument("--warehouse", help=f"DuckDB file (default: ${WAREHOUSE_ENV} or warehouse/aigap.duckdb)")
+    run.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME=LOCATION",
+        help="point a source at another directory, file or URL (repeatable)",
+    )
+    run.add_argument("--only", action="append", metavar="NAME", help="run just this source (repeatable)")
+    run.set_defaults(handler=cmd_run)
+
+    status = commands.add_parser("status", help="the load ledger per source")
+    status.add_argument("--warehouse", help=f"DuckDB file (default: ${WAREHOUSE_ENV} or warehouse/aigap.duckdb)")
+    status.add_argument("--json", action="store_true", help="one JSON object for machines")
+    status.set_defaults(handler=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except Exception as exc:
+        from warehouse.store import WarehouseBusy
+
+        if isinstance(exc, WarehouseBusy):
+            print(f"aigap: {exc}", file=sys.stderr)
+            return 3
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""The aigap pipeline as a Prefect flow.
+
+For every selected source, for every snapshot it offers (oldest first):
+fetch -> stage -> validate -> publish, or quarantine; then the marts are recomputed from what is
+published. A quarantined load does not stop the others; the run ends Failed and says which loads
+and why, while published tables keep their last good state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed
+
+from aigap.config import warehouse_path
+from flows import loading
+from flows.marts import MartsOutcome, refresh_marts
+from sources import registry
+from sources.base import SnapshotRef
+from warehouse import store
+
+
+def _today() -> date:
+    return date.today()
+
+
+# Thin tasks: names say which source and snapshot, so the Prefect UI reads like the run log.
+@task(name="discover", task_run_name="discover {source}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def discover(source: str, location: str) -> list[SnapshotRef]:
+    return registry()[source].discover(location)
+
+
+@task(
+    name="fetch",
+    task_run_name="fetch {ref.source} {ref.key}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    timeout_seconds=900,
+)
+def fetch(ref: SnapshotRef, warehouse: Path):
+    landed = loading.fetch(ref, warehouse)
+    get_run_logger().info("fetched %s %s: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
+    return landed
+
+
+@task(name="stage", task_run_name="stage {ref.source} {ref.key}", cache_policy=NO_CACHE)
+def stage(ref: SnapshotRef, landed, warehouse: Path) -> loading.Staged:
+    return loading.stage(ref, landed, warehouse)
+
+
+@task(name="validate", task_run_name="validate {ref.source} {ref.key}", cache_policy=NO_CACHE)
+def validate(ref: SnapshotRef, staged: loading.Staged, warehouse: Path, today: date):
+    return loading.validate(ref, staged, warehouse, today)
+
+
+@task(name="publish", task_run_name="publish {ref.source} {ref.key}", cache_policy=NO_CACHE)
+def publish(ref: SnapshotRef, landed, staged: loading.Staged, warehouse: Path, started_at) -> loading.LoadOutcome:
+    return loading.publish(ref, landed, staged, warehouse, started_at, _flow_run_id())
+
+
+@task(name="quarantine", task_run_name="quarantine {ref.source} {ref.key}", cache_policy=NO_CACHE)
+def quarantine(ref: SnapshotRef, landed, staged, reasons: list[dict], warehouse: Path, started_at):
+    return loading.quarantine(ref, landed, staged, reasons, warehouse, started_at, _flow_run_id())
+
+
+@task(name="refresh marts", cache_policy=NO_CACHE)
+def marts(warehouse: Path) -> MartsOutcome:
+    return refresh_marts(warehouse)
+
+
+def _flow_run_id() -> str | None:
+    return str(flow_run.id) if flow_run.id else None
+
+
+def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.LoadOutcome:
+    """One snapshot through the gate. Known content is skipped before any parsing."""
+    log = get_run_logger()
+    started_at = store.utcnow()
+    landed = fetch(ref, warehouse)
+    if known := loading.known_outcome(ref, landed, warehouse):
+        log.info("skip %s %s: %s", ref.source, ref.key, known.note)
+        return known
+    if duplicate := loading.skip_duplicate_content(ref, landed, warehouse, started_at, _flow_run_id()):
+        log.info("skip %s %s: %s", ref.source, ref.key, duplicate.note)
+        return duplicate
+    staged = stage(ref, landed, warehouse)
+    if staged.rejected is not None:
+        reasons = staged.rejected
+    else:
+        report = validate(ref, staged, warehouse, today)
+        log.info("gate %s %s: %s", ref.source, ref.key, report.summary())
+        reasons = report.failures
+    if reasons:
+        outcome = quarantine(ref, landed, staged, reasons, warehouse, started_at)
+        log.warning(
+            "QUARANTINED %s %s (raw bytes kept at %s): %s",
+            ref.source,
+            ref.key,
+            landed.path,
+            "; ".join(outcome.reasons),
+        )
+        return outcome
+    outcome = publish(ref, landed, staged, warehouse, started_at)
+    log.info("published %s %s: %d rows (snapshot %s)", ref.source, ref.key, outcome.rows, outcome.snapshot_date)
+    return outcome
+
+
+@dataclass
+class RunSummary:
+    warehouse: str
+    loads: list[loading.LoadOutcome] = field(default_factory=list)
+    marts: MartsOutcome | None = None
+    errors: list[str] = field(default_factory=list)  # sources that could not even be discovered
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        result: dict[str, dict[str, int]] = {}
+        for outcome in self.loads:
+            per_source = result.setdefault(outcome.source, {"published": 0, "skipped": 0, "quarantined": 0})
+            per_source[outcome.status] += 1
+        return result
+
+    @property
+    def quarantined(self) -> list[loading.LoadOutcome]:
+        return [o for o in self.loads if o.status == "quarantined"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.quarantined and not self.errors and (self.marts is None or self.marts.published)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "counts": self.counts(),
+                "loads": [asdict(o) for o in self.loads],
+                "marts": asdict(self.marts) if self.marts else None,
+                "errors": self.errors,
+            },
+            default=str,
+        )
+
+
+def _record_run(warehouse: Path, summary: RunSummary, started_at) -> None:
+    run_id = _flow_run_id() or f"local-{started_at:%Y%m%dT%H%M%S%f}"
+    with store.connect(warehouse) as con:
+        con.execute(
+            "INSERT OR REPLACE INTO meta.runs VALUES (?, ?, ?, ?, ?)",
+            [run_id, started_at, store.utcnow(), "ok" if summary.ok else "failed", summary.to_json()],
+        )
+
+
+@flow(name="aigap-pipeline", flow_run_name="aigap {sources_label}", log_prints=True)
+def pipeline(
+    warehouse: str | None = None,
+    locations: dict[str, str] | None = None,
+    only: list[str] | None = None,
+    sources_label: str = "all sources",
+):
+    """Load every selected source through the quality gate, then recompute the marts.
+
+    warehouse: DuckDB file (default: $AIGAP_WAREHOUSE or warehouse/aigap.duckdb).
+    locations: NAME -> directory, file or URL, overriding a source's default location.
+    only: run just these sources (marts are always recomputed from everything published).
+    """
+    log = get_run_logger()
+    path = warehouse_path(warehouse)
+    started_at = store.utcnow()
+    with store.connect(path) as con:
+        if applied := store.migrate(con):
+            log.info("warehouse %s: applied migrations %s", path, applied)
+    adapters = registry()
+    unknown = sorted(set(only or []) - set(adapters)) + sorted(set(locations or {}) - set(adapters))
+    if unknown:
+        raise ValueError(f"unknown source(s) {unknown}; known: {sorted(adapters)}")
+    selected = [name for name in adapters if not only or name in only]
+    summary = RunSummary(str(path))
+    today = _today()
+    for name in selected:
+        location = (locations or {}).get(name) or adapters[name].default_location()
+        try:
+            refs = discover(name, location)
+        except Exception as exc:  # a source that cannot be listed must not stop the others
+            log.error("source %s: cannot discover snapshots at %s: %s", name, location, exc)
+            summary.errors.append(f"{name}: {exc}")
+            continue
+        log.info("source %s: %d snapshot(s) at %s", name, len(refs), location)
+        for ref in refs:
+            summary.loads.append(load_snapshot(ref, path, today))
+    summary.marts = marts(path)
+    if summary.marts.published:
+        log.info("marts refreshed: %s", summary.marts.rows)
+    else:
+        log.error("marts NOT refreshed (last good state kept): %s", summary.marts.reasons)
+    _record_run(path, summary, started_at)
+    if summary.ok:
+        return Completed(message=_headline(summary), data=summary)
+    return Failed(message=_headline(summary), data=summary)
+
+
+def _headline(summary: RunSummary) -> str:
+    parts = [f"{s}: " + ", ".join(f"{n} {k}" for k, n in c.items()) for s, c in summary.counts().items()]
+    for outcome in summary.quarantined:
+        parts.append(f"QUARANTINED {outcome.source} {outcome.snapshot_key}: {'; '.join(outcome.reasons)}")
+    parts.extend(f"source error {e}" for e in summary.errors)
+    if summary.marts and not summary.marts.published:
+        parts.append("marts not refreshed: " + "; ".join(summary.marts.reasons))
+    return " | ".join(parts)

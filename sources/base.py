@@ -1,0 +1,75 @@
+"""What every source adapter provides: discover snapshots, fetch their bytes, parse them, gate them.
+
+An adapter is I/O at the edges (discover, fetch) around pure transforms (parse) and a Great
+Expectations suite (gate). The pipeline flow treats all adapters alike.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+
+from expectations.gate import GateReport
+
+
+@dataclass(frozen=True)
+class SnapshotRef:
+    """One snapshot a source offers: a stable key inside the source and where its bytes are."""
+
+    source: str
+    key: str  # relative file path, Hub revision sha, feed edition ...
+    location: str  # absolute path or URL
+    snapshot_date: date | None = None  # when the name already tells; else the parser finds it
+
+
+@dataclass(frozen=True)
+class ParsedSnapshot:
+    frame: pl.DataFrame
+    snapshot_date: date
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """Facts from the warehouse a gate may need (it never opens the warehouse itself)."""
+
+    today: date
+    previous_rows: int | None = None
+
+
+class Source(ABC):
+    name: ClassVar[str]
+    leaderboard: ClassVar[str | None] = None  # the leaderboard this source feeds, if any
+    core_table: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def default_location(self) -> str: ...
+
+    @abstractmethod
+    def discover(self, location: str) -> list[SnapshotRef]:
+        """The snapshots available at `location`, oldest first."""
+
+    @abstractmethod
+    def fetch(self, ref: SnapshotRef) -> bytes:
+        """The snapshot's raw bytes, exactly as offered."""
+
+    @abstractmethod
+    def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
+        """Bytes -> normalised frame (raises transforms.errors.SnapshotRejected)."""
+
+    @abstractmethod
+    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+        """Run this source's Great Expectations suite on a parsed frame."""
+
+
+def local_path(location: str) -> Path | None:
+    """A filesystem location as a Path (None for URLs)."""
+    if location.startswith(("http://", "https://")):
+        return None
+    return Path(location.removeprefix("file://")).expanduser().resolve()

@@ -1,0 +1,51 @@
+"""`open-llm-v2-archive`: archived Open LLM Leaderboard v2 tables (CSV), one file per snapshot date.
+
+Bundled: 15 daily scrapes (`scraped/`, six header variants) and two copies of the leaderboard's
+own API table with the official column names (`display/`). The snapshot date is the date in the
+file name; a file without one is rejected rather than dated by the clock.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from aigap.config import DATA_DIR
+from expectations import open_llm_v2 as suite
+from expectations.gate import GateReport, validate
+from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source
+from sources.files import discover_files, read_bytes
+from transforms.csvio import read_csv_text
+from transforms.open_llm_v2 import normalise, snapshot_date_from_name
+
+
+class OpenLLMv2Archive(Source):
+    name = "open-llm-v2-archive"
+    leaderboard = "open-llm-v2"
+    core_table = "core.open_llm_v2_entries"
+    description = "Open LLM Leaderboard v2, archived CSV snapshots (2024-07 to 2025-03)"
+
+    def default_location(self) -> str:
+        return str(DATA_DIR / "leaderboards" / "open_llm_v2_archive")
+
+    def discover(self, location: str) -> list[SnapshotRef]:
+        refs = []
+        for ref in discover_files(self.name, location):
+            try:
+                day = snapshot_date_from_name(ref.key.rsplit("/", 1)[-1])
+            except Exception:
+                day = None  # parse() rejects it with the reason; discovery lists it anyway
+            refs.append(SnapshotRef(ref.source, ref.key, ref.location, day))
+        return sorted(refs, key=lambda r: (r.snapshot_date is None, r.snapshot_date, r.key))
+
+    def fetch(self, ref: SnapshotRef) -> bytes:
+        return read_bytes(ref)
+
+    def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
+        snapshot_date = ref.snapshot_date or snapshot_date_from_name(ref.key.rsplit("/", 1)[-1])
+        frame, details = normalise(read_csv_text(raw))
+        frame = frame.with_columns(pl.lit(snapshot_date).alias("snapshot_date"))
+        return ParsedSnapshot(frame, snapshot_date, details)
+
+    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+        snapshot = suite.SnapshotContext(today=context.today, previous_rows=context.previous_rows)
+        return validate(frame, suite.SUITE_NAME, suite.build_suite(snapshot), suite.ID_COLUMNS)

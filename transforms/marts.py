@@ -1,0 +1,72 @@
+"""From published core rows to every mart table. Pure: frames in, frames out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms import gaps
+from transforms.attribution import attribute_publisher
+from transforms.registry import Registry
+
+# Mart table -> the columns it publishes, in order (matches warehouse/migrations).
+MART_COLUMNS = {
+    "marts.country_frontier": [
+        "leaderboard",
+        "snapshot_date",
+        "attribution",
+        "country",
+        "best_score",
+        "best_model",
+        "models",
+    ],
+    "marts.gap": [
+        "leaderboard",
+        "snapshot_date",
+        "attribution",
+        "leader",
+        "follower",
+        "leader_score",
+        "follower_score",
+        "gap",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class MartInputs:
+    open_llm_v2: pl.DataFrame  # core.open_llm_v2_entries
+    registry: Registry
+
+
+def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
+    """Where several loads (sources) cover the same leaderboard and date, keep the one with the most
+    rows (the most complete copy); ties go to the first load_id in sort order."""
+    sizes = entries.group_by("leaderboard", "snapshot_date", "load_id").len()
+    chosen = sizes.sort(["len", "load_id"], descending=[True, False]).unique(
+        ["leaderboard", "snapshot_date"], keep="first"
+    )
+    return entries.join(chosen.select("load_id"), on="load_id", how="semi")
+
+
+def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
+    """Open LLM v2 rows as a board scored by the leaderboard average; flagged models are left out
+    (the maintainers flag contaminated or misreported evaluations)."""
+    board = (
+        entries.with_columns(pl.lit("open-llm-v2").alias("leaderboard"))
+        .pipe(one_load_per_snapshot)
+        .filter(~pl.col("flagged").fill_null(False))
+        .with_columns(pl.col("average").alias("score"))
+    )
+    return gaps.one_row_per_model(board, order_by=["official_provider"])
+
+
+def build_marts(inputs: MartInputs) -> dict[str, pl.DataFrame]:
+    board = open_llm_v2_board(inputs.open_llm_v2)
+    attribution = attribute_publisher(board.select("model_id", "namespace"), inputs.registry)
+    attributed = gaps.attribute(board, attribution)
+    frontier = gaps.country_frontier(attributed)
+    gap = gaps.pair_gap(frontier)
+    marts = {"marts.country_frontier": frontier, "marts.gap": gap}
+    return {table: frame.select(MART_COLUMNS[table]) for table, frame in marts.items()}

@@ -1,0 +1,290 @@
+"""Open LLM Leaderboard v2: every known header variant into one normalised schema.
+
+Variants (all seen in the bundled files):
+
+| variant              | first seen  | what changed                                                         |
+|----------------------|-------------|----------------------------------------------------------------------|
+| scraped-2024-07      | 2024-07-13  | the scraper's snake_case copy of the leaderboard table                |
+| scraped-2024-08      | 2024-08-30  | + `generation`, `base_model`                                          |
+| scraped-2024-11      | 2024-11-15  | + `co_cost_kg`                                                        |
+| scraped-2024-12-05   | 2024-12-05  | `maintainers_highlight` renamed `official_providers`                  |
+| flat-2024-12-11      | 2024-12-11  | new JSON-flattened layout: `evaluations_*`, `features_*`, `metadata_*` |
+| flat-2025-01-09      | 2025-01-09  | `features_is_official_provider`; the `id` format changes (unused)     |
+| official             | (API / Hub) | the leaderboard's own column names (`Average ⬆️`, `IFEval Raw`, ...)  |
+
+Boolean quirks, corrected here (evidence in tests/test_open_llm_v2.py):
+- In every variant before the flat layout, *and* in the leaderboard's own display table, `flagged`
+  and `moe` are inverted: every row says flagged, and Mixtral-8x7B says "not MoE" while
+  Qwen2.5-72B says "MoE". `not_merged` is not inverted (its count of merges matches the flat
+  files' `features_is_merged`).
+- In the flat layout, `features_is_not_available_on_hub` holds "available on the hub".
+- `params_b = -1` is the leaderboard's "unknown size" and becomes null.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from transforms.errors import SnapshotRejected
+
+BENCHMARKS = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
+
+# The normalised schema every variant is mapped onto (column -> dtype), in published order.
+SCHEMA: dict[str, pl.DataType] = {
+    "model_id": pl.Utf8,
+    "namespace": pl.Utf8,
+    "precision": pl.Utf8,
+    "revision_sha": pl.Utf8,
+    "model_type": pl.Utf8,
+    "weight_type": pl.Utf8,
+    "architecture": pl.Utf8,
+    "params_b": pl.Float64,
+    "license": pl.Utf8,
+    "hub_likes": pl.Int64,
+    "available_on_hub": pl.Boolean,
+    "merged": pl.Boolean,
+    "flagged": pl.Boolean,
+    "moe": pl.Boolean,
+    "official_provider": pl.Boolean,
+    "chat_template": pl.Boolean,
+    "generation": pl.Int64,
+    "base_model": pl.Utf8,
+    "co2_kg": pl.Float64,
+    "submission_date": pl.Date,
+    "upload_date": pl.Date,
+    "average": pl.Float64,
+    **{name: pl.Float64 for b in BENCHMARKS for name in (b, f"{b}_raw")},
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    columns: dict[str, str]  # source column -> normalised column
+    inverted: frozenset[str] = field(default_factory=frozenset)  # normalised booleans stored negated
+
+    @property
+    def required(self) -> set[str]:
+        return set(self.columns)
+
+
+_SCRAPED_BASE = {
+    "fullname": "model_id",
+    "average": "average",
+    "ifeval": "ifeval",
+    "ifeval_raw": "ifeval_raw",
+    "bbh": "bbh",
+    "bbh_raw": "bbh_raw",
+    "math_lvl_5": "math_lvl5",
+    "math_lvl_5_raw": "math_lvl5_raw",
+    "gpqa": "gpqa",
+    "gpqa_raw": "gpqa_raw",
+    "musr": "musr",
+    "musr_raw": "musr_raw",
+    "mmlupro": "mmlu_pro",
+    "mmlupro_raw": "mmlu_pro_raw",
+    "type": "model_type",
+    "architecture": "architecture",
+    "weight_type": "weight_type",
+    "precision": "precision",
+    "not_merged": "merged",
+    "hub_license": "license",
+    "params_b": "params_b",
+    "hub_hearts": "hub_likes",
+    "available_on_the_hub": "available_on_hub",
+    "model_sha": "revision_sha",
+    "flagged": "flagged",
+    "moe": "moe",
+    "submission_date": "submission_date",
+    "upload_to_hub_date": "upload_date",
+    "chat_template": "chat_template",
+    "maintainers_highlight": "official_provider",
+}
+_SCRAPED_INVERTED = frozenset({"flagged", "moe", "merged"})  # `merged` comes from `not_merged`
+_WITH_LINEAGE = {**_SCRAPED_BASE, "generation": "generation", "base_model": "base_model"}
+_WITH_CO2 = {**_WITH_LINEAGE, "co_cost_kg": "co2_kg"}
+_OFFICIAL_PROVIDERS = {
+    **{k: v for k, v in _WITH_CO2.items() if k != "maintainers_highlight"},
+    "official_providers": "official_provider",
+}
+
+_FLAT_2024_12_11 = {
+    "model_name": "model_id",
+    "model_sha": "revision_sha",
+    "model_precision": "precision",
+    "model_type": "model_type",
+    "model_weight_type": "weight_type",
+    "model_architecture": "architecture",
+    "model_average_score": "average",
+    "model_has_chat_template": "chat_template",
+    "evaluations_ifeval_value": "ifeval_raw",
+    "evaluations_ifeval_normalized_score": "ifeval",
+    "evaluations_bbh_value": "bbh_raw",
+    "evaluations_bbh_normalized_score": "bbh",
+    "evaluations_math_value": "math_lvl5_raw",
+    "evaluations_math_normalized_score": "math_lvl5",
+    "evaluations_gpqa_value": "gpqa_raw",
+    "evaluations_gpqa_normalized_score": "gpqa",
+    "evaluations_musr_value": "musr_raw",
+    "evaluations_musr_normalized_score": "musr",
+    "evaluations_mmlu_pro_value": "mmlu_pro_raw",
+    "evaluations_mmlu_pro_normalized_score": "mmlu_pro",
+    "features_is_not_available_on_hub": "available_on_hub",  # misnamed: holds "available"
+    "features_is_merged": "merged",
+    "features_is_moe": "moe",
+    "features_is_flagged": "flagged",
+    "features_is_highlighted_by_maintainer": "official_provider",
+    "metadata_upload_date": "upload_date",
+    "metadata_submission_date": "submission_date",
+    "metadata_generation": "generation",
+    "metadata_base_model": "base_model",
+    "metadata_hub_license": "license",
+    "metadata_hub_hearts": "hub_likes",
+    "metadata_params_billions": "params_b",
+    "metadata_co2_cost": "co2_kg",
+}
+_FLAT_2025_01_09 = {
+    **{k: v for k, v in _FLAT_2024_12_11.items() if k != "features_is_highlighted_by_maintainer"},
+    "features_is_official_provider": "official_provider",
+}
+
+OFFICIAL_COLUMNS = {
+    "fullname": "model_id",
+    "Average ⬆️": "average",
+    "IFEval": "ifeval",
+    "IFEval Raw": "ifeval_raw",
+    "BBH": "bbh",
+    "BBH Raw": "bbh_raw",
+    "MATH Lvl 5": "math_lvl5",
+    "MATH Lvl 5 Raw": "math_lvl5_raw",
+    "GPQA": "gpqa",
+    "GPQA Raw": "gpqa_raw",
+    "MUSR": "musr",
+    "MUSR Raw": "musr_raw",
+    "MMLU-PRO": "mmlu_pro",
+    "MMLU-PRO Raw": "mmlu_pro_raw",
+    "Type": "model_type",
+    "Architecture": "architecture",
+    "Weight type": "weight_type",
+    "Precision": "precision",
+    "Not_Merged": "merged",
+    "Hub License": "license",
+    "#Params (B)": "params_b",
+    "Hub ❤️": "hub_likes",
+    "Available on the hub": "available_on_hub",
+    "Model sha": "revision_sha",
+    "Flagged": "flagged",
+    "MoE": "moe",
+    "Submission Date": "submission_date",
+    "Upload To Hub Date": "upload_date",
+    "Chat Template": "chat_template",
+    "Maintainer's Highlight": "official_provider",
+    "Generation": "generation",
+    "Base Model": "base_model",
+}
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant("scraped-2024-07", _SCRAPED_BASE, _SCRAPED_INVERTED),
+    Variant("scraped-2024-08", _WITH_LINEAGE, _SCRAPED_INVERTED),
+    Variant("scraped-2024-11", _WITH_CO2, _SCRAPED_INVERTED),
+    Variant("scraped-2024-12-05", _OFFICIAL_PROVIDERS, _SCRAPED_INVERTED),
+    Variant("flat-2024-12-11", _FLAT_2024_12_11),
+    Variant("flat-2025-01-09", _FLAT_2025_01_09),
+    Variant("official", OFFICIAL_COLUMNS, _SCRAPED_INVERTED),
+)
+
+_TYPE_LABELS = {
+    "pretrained": "pretrained",
+    "continuouslypretrained": "continuously_pretrained",
+    "finetunedondomainspecificdatasets": "fine_tuned",
+    "chatmodelsrlhfdpoift": "chat",
+    "chatmodels": "chat",
+    "basemergesandmoerges": "merge",
+    "multimodal": "multimodal",
+    "other": "other",
+}
+
+
+def detect_variant(columns: list[str]) -> Variant:
+    """The most specific known variant whose columns are all present, or a rejection naming what is missing."""
+    present = set(columns)
+    matches = [v for v in VARIANTS if v.required <= present]
+    if matches:
+        return max(matches, key=lambda v: len(v.required))
+    closest = min(VARIANTS, key=lambda v: len(v.required - present))
+    missing = sorted(closest.required - present)
+    unexpected = sorted(present - set().union(*(v.required for v in VARIANTS)))
+    reason = f"header matches no known Open LLM v2 layout; closest is '{closest.name}', missing {missing}"
+    if unexpected:
+        reason += f", unknown columns {unexpected[:10]} (renamed?)"
+    raise SnapshotRejected([{"check": "header", "reason": reason, "missing_columns": missing}])
+
+
+def _bool(col: str, inverted: bool) -> pl.Expr:
+    text = pl.col(col).str.strip_chars().str.to_lowercase()
+    value = pl.when(text.is_in(["true", "1", "yes"])).then(True).when(text.is_in(["false", "0", "no"]))
+    value = value.then(False).otherwise(None)
+    return (~value if inverted else value).alias(col)
+
+
+def _date(col: str) -> pl.Expr:
+    return pl.col(col).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(col)
+
+
+def _model_type(col: str) -> pl.Expr:
+    letters = pl.col(col).str.to_lowercase().str.replace_all(r"[^a-z]", "")
+    return letters.replace_strict(_TYPE_LABELS, default=letters).alias(col)
+
+
+def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
+    """Map an all-text frame of any known variant onto SCHEMA.
+
+    Values that do not parse become null, so the quality gate (not this function) decides whether
+    the snapshot is acceptable and can show the offending rows.
+    Returns the frame and a small description (variant, ignored columns) for the load ledger.
+    """
+    variant = detect_variant(raw.columns)
+    frame = raw.select([pl.col(src).alias(dst) for src, dst in variant.columns.items()])
+    for name in SCHEMA:
+        if name not in frame.columns and name not in ("namespace",):
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    casts = []
+    for name, dtype in SCHEMA.items():
+        if name == "namespace":
+            continue
+        if dtype == pl.Boolean:
+            casts.append(_bool(name, name in variant.inverted))
+        elif dtype == pl.Date:
+            casts.append(_date(name))
+        elif name == "model_type":
+            casts.append(_model_type(name))
+        elif dtype == pl.Utf8:
+            casts.append(pl.col(name).str.strip_chars())
+        else:
+            casts.append(pl.col(name).str.strip_chars().cast(pl.Float64, strict=False).cast(dtype, strict=False))
+    frame = frame.with_columns(casts).with_columns(
+        pl.col("model_id").str.split("/").list.first().alias("namespace"),
+        pl.when(pl.col("params_b") < 0).then(None).otherwise(pl.col("params_b")).alias("params_b"),
+    )
+    ignored = sorted(set(raw.columns) - variant.required)
+    return frame.select(list(SCHEMA)), {"header_variant": variant.name, "ignored_columns": ignored}
+
+
+_DATE_IN_NAME = re.compile(r"(20\d\d)-?(\d\d)-?(\d\d)")
+
+
+def snapshot_date_from_name(name: str) -> date:
+    """`2024-07-13.csv`, `leaderboard_20240713.csv` ... -> date; a name without a date is rejected."""
+    match = _DATE_IN_NAME.search(name)
+    if not match:
+        raise SnapshotRejected(
+            [{"check": "snapshot_date", "reason": f"no date in file name {name!r}: name it YYYY-MM-DD.csv"}]
+        )
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError as exc:
+        raise SnapshotRejected([{"check": "snapshot_date", "reason": f"bad date in {name!r}: {exc}"}]) from exc

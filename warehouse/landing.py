@@ -1,0 +1,56 @@
+"""Immutable, content-addressed landing of raw bytes.
+
+Every fetched file is kept byte for byte as `raw/<source>/<snapshot key>.<sha256>.<ext>`, written
+once (atomically) and made read-only. A quarantined snapshot therefore keeps its evidence, and
+the same bytes are never stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    path: Path
+    sha256: str
+    size: int
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _safe(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._") or "snapshot"
+
+
+def landing_path(raw_root: Path, source: str, snapshot_key: str, sha256: str) -> Path:
+    key = PurePosixPath(snapshot_key)
+    suffix = "".join(key.suffixes[-1:]) or ".bin"
+    stem = _safe(str(key.with_suffix("")) if key.suffix else snapshot_key)
+    return raw_root / _safe(source) / f"{stem}.{sha256}{suffix}"
+
+
+def land(raw_root: Path, source: str, snapshot_key: str, data: bytes) -> LandedFile:
+    """Store `data` unless identical bytes are already landed under this key; return where it lives."""
+    digest = sha256_of(data)
+    target = landing_path(raw_root, source, snapshot_key, digest)
+    if target.exists():
+        return LandedFile(target, digest, target.stat().st_size)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".landing-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return LandedFile(target, digest, len(data))

@@ -21,7 +21,7 @@ def _frontier(E) -> list:
     for column in [*keys, "best_score", "best_model", "models"]:
         checks.append(E.ExpectColumnValuesToNotBeNull(column=column))
     checks.append(E.ExpectColumnValuesToBeBetween(column="models", min_value=1))
-    checks.append(E.ExpectColumnValuesToMatchRegex(column="country", regex=r"^([A-Z]{2}|unattributed)$"))
+    checks.append(E.ExpectColumnValuesToMatchRegex(column="country", regex=r"^(?:[A-Z]{2}|unattributed)$"))
     return checks
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from expectations.marts import validate_mart
-from transforms.marts import MartInputs, build_marts
+from transforms.marts import CORE_TABLES, MartInputs, build_marts
 from transforms.registry import load_registry
 from warehouse import store
 
@@ -23,8 +23,8 @@ class MartsOutcome:
 
 def read_inputs(warehouse: Path) -> MartInputs:
     with store.connect(warehouse, read_only=True) as con:
-        open_llm_v2 = store.read_table(con, "SELECT * FROM core.open_llm_v2_entries")
-    return MartInputs(open_llm_v2=open_llm_v2, registry=load_registry())
+        core = {table: store.read_table(con, f"SELECT * FROM {table}") for table in CORE_TABLES}
+    return MartInputs(core=core, registry=load_registry())
 
 
 def refresh_marts(warehouse: Path) -> MartsOutcome:

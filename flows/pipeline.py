@@ -45,9 +45,7 @@ def discover(source: str, location: str) -> list[SnapshotRef]:
     timeout_seconds=900,
 )
 def fetch(ref: SnapshotRef, warehouse: Path):
-    landed = loading.fetch(ref, warehouse)
-    get_run_logger().info("fetched %s %s: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
-    return landed
+    return loading.fetch(ref, warehouse)
 
 
 @task(name="stage", task_run_name="stage {ref.source} {ref.key}", cache_policy=NO_CACHE)
@@ -84,6 +82,7 @@ def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.Loa
     log = get_run_logger()
     started_at = store.utcnow()
     landed = fetch(ref, warehouse)
+    log.info("fetched %s %s: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
     if known := loading.known_outcome(ref, landed, warehouse):
         log.info("skip %s %s: %s", ref.source, ref.key, known.note)
         return known

@@ -1,7 +1,12 @@
-"""From published core rows to every mart table. Pure: frames in, frames out."""
+"""From published core rows to every mart table. Pure: frames in, frames out.
+
+Each domain contributes a builder `(inputs, built) -> {mart table: frame}`; builders run in order
+and later ones may use marts built before them (`built`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -10,33 +15,23 @@ from transforms import gaps
 from transforms.attribution import attribute_publisher
 from transforms.registry import Registry
 
+# Core tables the marts read (flows/marts.py loads them).
+CORE_TABLES = ["core.open_llm_v2_entries"]
+
 # Mart table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
     "marts.country_frontier": [
-        "leaderboard",
-        "snapshot_date",
-        "attribution",
-        "country",
-        "best_score",
-        "best_model",
-        "models",
+        "leaderboard", "snapshot_date", "attribution", "country", "best_score", "best_model", "models",
     ],
     "marts.gap": [
-        "leaderboard",
-        "snapshot_date",
-        "attribution",
-        "leader",
-        "follower",
-        "leader_score",
-        "follower_score",
-        "gap",
+        "leaderboard", "snapshot_date", "attribution", "leader", "follower", "leader_score", "follower_score", "gap",
     ],
-}
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class MartInputs:
-    open_llm_v2: pl.DataFrame  # core.open_llm_v2_entries
+    core: dict[str, pl.DataFrame]  # core table name -> its published rows
     registry: Registry
 
 
@@ -62,11 +57,20 @@ def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
     return gaps.one_row_per_model(board, order_by=["official_provider"])
 
 
-def build_marts(inputs: MartInputs) -> dict[str, pl.DataFrame]:
-    board = open_llm_v2_board(inputs.open_llm_v2)
+def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    board = open_llm_v2_board(inputs.core["core.open_llm_v2_entries"])
     attribution = attribute_publisher(board.select("model_id", "namespace"), inputs.registry)
-    attributed = gaps.attribute(board, attribution)
-    frontier = gaps.country_frontier(attributed)
-    gap = gaps.pair_gap(frontier)
-    marts = {"marts.country_frontier": frontier, "marts.gap": gap}
-    return {table: frame.select(MART_COLUMNS[table]) for table, frame in marts.items()}
+    frontier = gaps.country_frontier(gaps.attribute(board, attribution))
+    return {"marts.country_frontier": frontier, "marts.gap": gaps.pair_gap(frontier)}
+
+
+MART_BUILDERS: list[Callable[[MartInputs, dict[str, pl.DataFrame]], dict[str, pl.DataFrame]]] = [
+    leaderboard_marts,
+]
+
+
+def build_marts(inputs: MartInputs) -> dict[str, pl.DataFrame]:
+    built: dict[str, pl.DataFrame] = {}
+    for builder in MART_BUILDERS:
+        built.update(builder(inputs, built))
+    return {table: frame.select(MART_COLUMNS[table]) for table, frame in built.items()}

@@ -1,0 +1,46 @@
+"""Shared fixtures: one Prefect test harness per session, warehouses on tmp paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVE = ROOT / "data" / "leaderboards" / "open_llm_v2_archive"
+BAD = Path(__file__).resolve().parent / "data" / "bad_snapshots"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for every flow test (starting one costs ~10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def bundled_run(prefect_harness, tmp_path_factory):
+    """The pipeline flow on the bundled data, once, into a session warehouse."""
+    from flows.pipeline import pipeline
+
+    warehouse = tmp_path_factory.mktemp("bundled") / "aigap.duckdb"
+    state = pipeline(warehouse=str(warehouse), return_state=True)
+    return warehouse, state
+
+
+@pytest.fixture
+def archive_copy(tmp_path):
+    """A writable copy of a few real snapshots of the archive source, to drop bad files into."""
+    folder = tmp_path / "archive"
+    for relative in ("scraped/2024-07-13.csv", "scraped/2024-08-30.csv", "display/2024-10-22.csv"):
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ARCHIVE / relative, target)
+    return folder

@@ -1,0 +1,54 @@
+"""The organisation registry is data reviewed like code: these checks keep it honest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pycountry
+import pytest
+
+from transforms.csvio import read_csv_text
+from transforms.open_llm_v2 import normalise
+from transforms.registry import load_registry
+
+REGISTRY = load_registry()
+ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v2_archive"
+KINDS = {"company", "lab", "university", "community", "individual"}
+
+
+def test_org_ids_are_unique_and_kinds_known():
+    orgs = REGISTRY.organisations
+    assert orgs["org_id"].is_duplicated().sum() == 0
+    assert set(orgs["kind"].unique()) <= KINDS
+
+
+def test_every_country_is_a_valid_iso_3166_alpha_2_code():
+    codes = {c.alpha_2 for c in pycountry.countries}
+    used = set(REGISTRY.organisations["country"].drop_nulls())
+    assert used <= codes, used - codes
+
+
+def test_every_entry_has_a_source():
+    sources = REGISTRY.organisations["country_source"]
+    assert sources.null_count() == 0
+    assert sources.str.starts_with("http").all()
+
+
+def test_no_alias_maps_to_two_organisations():
+    per_alias = REGISTRY.aliases.group_by(pl.col("alias").str.to_lowercase()).agg(pl.col("org_id").n_unique())
+    assert per_alias.filter(pl.col("org_id") > 1).is_empty(), per_alias.filter(pl.col("org_id") > 1)
+
+
+def test_every_alias_points_to_a_known_organisation():
+    unknown = REGISTRY.aliases.join(REGISTRY.organisations, on="org_id", how="anti")
+    assert unknown.is_empty(), unknown
+    assert set(REGISTRY.aliases["alias_type"].unique()) <= {"hf_namespace", "arena_organization"}
+
+
+@pytest.mark.parametrize("snapshot", sorted(p.relative_to(ARCHIVE).as_posix() for p in ARCHIVE.rglob("*.csv")))
+def test_registry_covers_every_namespace_in_the_top_100(snapshot):
+    frame, _ = normalise(read_csv_text((ARCHIVE / snapshot).read_bytes()))
+    top = set(frame.sort("average", descending=True).head(100)["namespace"].str.to_lowercase())
+    known = set(REGISTRY.aliases.filter(pl.col("alias_type") == "hf_namespace")["alias"].str.to_lowercase())
+    assert top <= known, sorted(top - known)

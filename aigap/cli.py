@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from aigap.config import WAREHOUSE_ENV, warehouse_path
@@ -174,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="point a source at another directory, file or URL (repeatable)",
     )
     run.add_argument("--only", action="append", metavar="NAME", help="run just this source (repeatable)")
+    run.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only snapshots on or after")
+    run.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only snapshots on or before")
+    run.add_argument("--max-snapshots", type=int, metavar="N", help="load at most N new snapshots per source")
     run.set_defaults(handler=cmd_run)
 
     status = commands.add_parser("status", help="the load ledger per source")

@@ -52,10 +52,18 @@ def fetch(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     return land(raw_dir(warehouse), ref.source, ref.key, data)
 
 
-def known_outcome(ref: SnapshotRef, landed: LandedFile, warehouse: Path) -> LoadOutcome | None:
-    """If the ledger already holds exactly this content under this key, nothing is to be done."""
+def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path) -> LoadOutcome | None:
+    """If the ledger already holds exactly this content under this key, nothing is to be done.
+
+    Without `landed` (before fetching), only a source with immutable keys can tell.
+    """
     with store.connect(warehouse) as con:
-        known = store.find_load(con, ref.source, ref.key, landed.sha256)
+        if landed is not None:
+            known = store.find_load(con, ref.source, ref.key, landed.sha256)
+        elif registry()[ref.source].immutable_keys:
+            known = store.find_key(con, ref.source, ref.key)
+        else:
+            known = None
     if known is None:
         return None
     return LoadOutcome(

@@ -81,6 +81,9 @@ def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.Loa
     """One snapshot through the gate. Known content is skipped before any parsing."""
     log = get_run_logger()
     started_at = store.utcnow()
+    if known := loading.known_outcome(ref, None, warehouse):
+        log.info("skip %s %s: %s", ref.source, ref.key, known.note)
+        return known
     landed = fetch(ref, warehouse)
     log.info("fetched %s %s: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
     if known := loading.known_outcome(ref, landed, warehouse):
@@ -109,6 +112,16 @@ def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.Loa
     outcome = publish(ref, landed, staged, warehouse, started_at)
     log.info("published %s %s: %d rows (snapshot %s)", ref.source, ref.key, outcome.rows, outcome.snapshot_date)
     return outcome
+
+
+def within(refs: list[SnapshotRef], since: date | None, until: date | None) -> list[SnapshotRef]:
+    """Snapshots dated within [since, until]; undated ones stay (their parser dates or rejects them)."""
+    return [
+        r
+        for r in refs
+        if r.snapshot_date is None
+        or ((since is None or r.snapshot_date >= since) and (until is None or r.snapshot_date <= until))
+    ]
 
 
 @dataclass
@@ -159,6 +172,9 @@ def pipeline(
     warehouse: str | None = None,
     locations: dict[str, str] | None = None,
     only: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    max_snapshots: int | None = None,
     sources_label: str = "all sources",
 ):
     """Load every selected source through the quality gate, then recompute the marts.
@@ -166,6 +182,9 @@ def pipeline(
     warehouse: DuckDB file (default: $AIGAP_WAREHOUSE or warehouse/aigap.duckdb).
     locations: NAME -> directory, file or URL, overriding a source's default location.
     only: run just these sources (marts are always recomputed from everything published).
+    since, until: only snapshots dated within [since, until] (for backfills; undated ones are kept
+        so that the gate can reject them with a reason).
+    max_snapshots: load at most this many new snapshots per source (already known ones don't count).
     """
     log = get_run_logger()
     path = warehouse_path(warehouse)
@@ -188,9 +207,16 @@ def pipeline(
             log.error("source %s: cannot discover snapshots at %s: %s", name, location, exc)
             summary.errors.append(f"{name}: {exc}")
             continue
+        refs = within(refs, since, until)
         log.info("source %s: %d snapshot(s) at %s", name, len(refs), location)
+        loaded = 0
         for ref in refs:
-            summary.loads.append(load_snapshot(ref, path, today))
+            if max_snapshots is not None and loaded >= max_snapshots:
+                log.info("source %s: stopping after %d new snapshot(s) (max_snapshots)", name, loaded)
+                break
+            outcome = load_snapshot(ref, path, today)
+            summary.loads.append(outcome)
+            loaded += outcome.status != "skipped"
     summary.marts = marts(path)
     if summary.marts.published:
         log.info("marts refreshed: %s", summary.marts.rows)

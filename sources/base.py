@@ -47,6 +47,9 @@ class Source(ABC):
     leaderboard: ClassVar[str | None] = None  # the leaderboard this source feeds, if any
     core_table: ClassVar[str]
     description: ClassVar[str] = ""
+    # True when a key names immutable content (a Hub revision sha): a key already in the ledger is
+    # skipped before anything is downloaded. Files can change under the same name, so they are hashed.
+    immutable_keys: ClassVar[bool] = False
 
     @abstractmethod
     def default_location(self) -> str: ...

@@ -156,3 +156,19 @@ def test_stage_task_function_parses_into_a_staged_file(tmp_path):
 def test_unknown_source_is_refused(prefect_harness, tmp_path):
     with pytest.raises(ValueError, match="unknown source"):
         pipeline(warehouse=str(tmp_path / "w.duckdb"), only=["nope"])
+
+
+def test_since_until_and_max_snapshots_limit_a_backfill(prefect_harness, tmp_path):
+    from datetime import date
+
+    warehouse = tmp_path / "w.duckdb"
+    state = pipeline(
+        warehouse=str(warehouse), since=date(2024, 8, 1), until=date(2024, 12, 31), max_snapshots=2, return_state=True
+    )
+    assert [o.snapshot_key for o in state.result().loads] == ["scraped/2024-08-01.csv", "scraped/2024-08-30.csv"]
+    state = pipeline(
+        warehouse=str(warehouse), since=date(2024, 8, 1), until=date(2024, 12, 31), max_snapshots=2, return_state=True
+    )
+    loads = state.result().loads
+    assert [o.status for o in loads] == ["skipped", "skipped", "published", "published"]
+    assert loads[-1].snapshot_key == "scraped/2024-10-01.csv"

@@ -120,6 +120,16 @@ def find_load(con, source: str, snapshot_key: str, sha256: str) -> dict | None:
     return None if row is None else {"load_id": row[0], "status": row[1], "finished_at": row[2]}
 
 
+def find_key(con, source: str, snapshot_key: str) -> dict | None:
+    """The latest ledger row for this key whatever its content (for sources with immutable keys)."""
+    row = con.execute(
+        "SELECT load_id, status, finished_at FROM meta.loads WHERE source = ? AND snapshot_key = ? "
+        "ORDER BY finished_at DESC LIMIT 1",
+        [source, snapshot_key],
+    ).fetchone()
+    return None if row is None else {"load_id": row[0], "status": row[1], "finished_at": row[2]}
+
+
 def find_published_content(con, source: str, sha256: str) -> str | None:
     """A published load of the same source with identical bytes (another key, same content)."""
     row = con.execute(

@@ -172,6 +172,7 @@ def pipeline(
     warehouse: str | None = None,
     locations: dict[str, str] | None = None,
     only: list[str] | None = None,
+    kinds: list[str] | None = None,
     since: date | None = None,
     until: date | None = None,
     max_snapshots: int | None = None,
@@ -182,6 +183,8 @@ def pipeline(
     warehouse: DuckDB file (default: $AIGAP_WAREHOUSE or warehouse/aigap.duckdb).
     locations: NAME -> directory, file or URL, overriding a source's default location.
     only: run just these sources (marts are always recomputed from everything published).
+        Without `only`, every source meant for the default run (or named in `locations`).
+    kinds: run just sources of these kinds ("leaderboard", "funding").
     since, until: only snapshots dated within [since, until] (for backfills; undated ones are kept
         so that the gate can reject them with a reason).
     max_snapshots: load at most this many new snapshots per source (already known ones don't count).
@@ -196,7 +199,12 @@ def pipeline(
     unknown = sorted(set(only or []) - set(adapters)) + sorted(set(locations or {}) - set(adapters))
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {sorted(adapters)}")
-    selected = [name for name in adapters if not only or name in only]
+    selected = [
+        name
+        for name, adapter in adapters.items()
+        if (name in only if only else adapter.in_default_run or name in (locations or {}))
+        and (not kinds or adapter.kind in kinds)
+    ]
     summary = RunSummary(str(path))
     today = _today()
     for name in selected:

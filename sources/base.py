@@ -50,6 +50,11 @@ class Source(ABC):
     # True when a key names immutable content (a Hub revision sha): a key already in the ledger is
     # skipped before anything is downloaded. Files can change under the same name, so they are hashed.
     immutable_keys: ClassVar[bool] = False
+    # "leaderboard" or "funding": deployments select sources by kind, not by name.
+    kind: ClassVar[str] = "leaderboard"
+    # False for sources that only make sense online (the live Hub): a plain `aigap run` on the
+    # bundled data skips them; they run when named (--only / --source) or by their deployment.
+    in_default_run: ClassVar[bool] = True
 
     @abstractmethod
     def default_location(self) -> str: ...

@@ -63,19 +63,20 @@ def print_summary(summary) -> None:
     with store.connect(path, read_only=True) as con:
         latest = con.execute(
             """
-            SELECT leaderboard, snapshot_date, attribution, leader, leader_score, follower, follower_score, gap
-            FROM marts.gap
-            WHERE (leader, follower) IN (('US', 'CN'), ('CN', 'US'))
-            QUALIFY row_number() OVER (PARTITION BY leaderboard, attribution ORDER BY snapshot_date DESC) = 1
-            ORDER BY leaderboard, attribution
+            SELECT leaderboard, snapshot_date, attribution, leader, leader_score, follower, follower_score, gap,
+                   lag_days
+            FROM marts.latest_gap
+            WHERE pair = 'US-CN' AND scope = 'all'
+            ORDER BY leaderboard, attribution DESC
             """
         ).fetchall()
     if latest:
         print("\nLatest US-China frontier gap:")
-        for board, day, mode, leader, l_score, follower, f_score, gap in latest:
+        for board, day, mode, leader, l_score, follower, f_score, gap, lag in latest:
+            behind = f"; {follower} {lag} days behind" if lag is not None else ""
             print(
                 f"  {board} {day} ({mode}): {leader} {l_score:.2f} vs {follower} {f_score:.2f}, "
-                f"gap {gap:.2f} points, {leader} ahead"
+                f"gap {gap:.2f} points{behind}"
             )
 
 

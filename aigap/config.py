@@ -26,3 +26,20 @@ def raw_dir(warehouse: Path) -> Path:
 def staging_dir(warehouse: Path) -> Path:
     """Short-lived staged frames (parsed, not yet validated) for the write-audit-publish path."""
     return warehouse.parent / "staging"
+
+
+GAP_PAIRS_ENV = "AIGAP_GAP_PAIRS"
+# Country pairs whose gap the marts publish; the first of each pair is the "a" side of gap_trend.
+DEFAULT_GAP_PAIRS = ("US-CN", "US-FR", "CN-FR", "US-KR", "CN-KR")
+
+
+def gap_pairs(value: str | None = None) -> list[tuple[str, str]]:
+    """Pairs from `value` or $AIGAP_GAP_PAIRS ("US-CN,US-FR"), else the defaults."""
+    text = value or os.environ.get(GAP_PAIRS_ENV) or ",".join(DEFAULT_GAP_PAIRS)
+    pairs = []
+    for item in text.split(","):
+        a, sep, b = item.strip().upper().partition("-")
+        if not sep or len(a) != 2 or len(b) != 2 or a == b:
+            raise ValueError(f"bad country pair {item!r}: use two ISO-3166 alpha-2 codes like US-CN")
+        pairs.append((a, b))
+    return pairs

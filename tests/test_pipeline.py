@@ -50,7 +50,10 @@ def test_bundled_run_publishes_all_17_snapshots(bundled_run):
     summary = state.result()
     assert summary.counts() == {SOURCE: {"published": 17, "skipped": 0, "quarantined": 0}}
     assert query(warehouse, "SELECT count(*) FROM meta.loads WHERE status = 'published'") == [(17,)]
-    assert query(warehouse, "SELECT count(*), count(DISTINCT snapshot_date) FROM marts.gap") == [(17, 17)]
+    headline = "pair = 'US-CN' AND attribution = 'publisher' AND scope = 'all'"
+    assert query(warehouse, f"SELECT count(*), count(DISTINCT snapshot_date) FROM marts.gap WHERE {headline}") == [
+        (17, 17)
+    ]
     assert query(warehouse, "SELECT sum(rows_published) FROM meta.loads") == query(
         warehouse, "SELECT count(*) FROM core.open_llm_v2_entries"
     )
@@ -61,14 +64,52 @@ def test_known_gap_read_off_the_files(bundled_run):
     warehouse, _ = bundled_run
     row = query(
         warehouse,
-        "SELECT leader, follower, leader_score, follower_score, gap FROM marts.gap WHERE snapshot_date = '2024-07-13'",
+        "SELECT leader, follower, leader_score, follower_score, gap FROM marts.gap WHERE snapshot_date = '2024-07-13' "
+        "AND pair = 'US-CN' AND attribution = 'publisher' AND scope = 'all'",
     )
     assert row == [("CN", "US", 42.49, 36.18, 6.31)]
     best = query(
         warehouse,
-        "SELECT best_model FROM marts.country_frontier WHERE snapshot_date = '2024-07-13' AND country = 'US'",
+        "SELECT best_model FROM marts.country_frontier WHERE snapshot_date = '2024-07-13' AND country = 'US' "
+        "AND attribution = 'publisher' AND scope = 'all'",
     )
     assert best == [("meta-llama/Meta-Llama-3-70B-Instruct",)]
+
+
+MARTS = ["country_frontier", "gap", "topn_share", "benchmark_gap", "size_gap", "gap_trend", "attribution_coverage"]
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_every_mart_is_filled_in_all_three_modes(bundled_run, mart):
+    warehouse, _ = bundled_run
+    mode = "mode" if mart == "attribution_coverage" else "attribution"
+    modes = query(warehouse, f"SELECT DISTINCT {mode} FROM marts.{mart} WHERE leaderboard = 'open-llm-v2' ORDER BY 1")
+    assert modes == [("family",), ("lineage",), ("publisher",)]
+
+
+def test_every_table_and_view_is_commented(bundled_run):
+    warehouse, _ = bundled_run
+    missing = query(
+        warehouse,
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN ('core', 'marts', 'meta') "
+        "AND table_name <> 'migrations' AND comment IS NULL "
+        "UNION ALL SELECT schema_name || '.' || view_name FROM duckdb_views() "
+        "WHERE schema_name IN ('core', 'marts', 'meta') AND comment IS NULL",
+    )
+    assert missing == []
+
+
+def test_every_top_100_model_has_a_publisher_in_the_registry(bundled_run):
+    warehouse, _ = bundled_run
+    shares = query(
+        warehouse,
+        "SELECT min(org_top100_share), min(top100_share), max(top100_share) FROM marts.attribution_coverage "
+        "WHERE mode = 'publisher'",
+    )[0]
+    assert shares[0] == 1.0  # every publisher namespace of every top 100 is in the registry
+    assert 0 < shares[1] <= shares[2] <= 1  # the country is known only for some (individuals often say nothing)
+    lineage = query(warehouse, "SELECT min(top100_share) FROM marts.attribution_coverage WHERE mode = 'lineage'")
+    assert lineage[0][0] >= 0.95
 
 
 def test_second_run_publishes_nothing_and_changes_no_table(bundled_run):
@@ -120,7 +161,9 @@ def test_bad_snapshots_are_quarantined_while_the_rest_publish(prefect_harness, a
         )
         assert (warehouse.parent / raw_path).read_bytes() == bad.read_bytes()
         assert json.loads(reasons)[0]["reason"]
-    assert query(warehouse, "SELECT count(*) FROM marts.gap") == [(3,)]
+    assert query(
+        warehouse, "SELECT count(*) FROM marts.gap WHERE pair = 'US-CN' AND attribution = 'publisher' AND scope = 'all'"
+    ) == [(3,)]
 
 
 def test_a_bad_replacement_keeps_the_last_good_state(prefect_harness, archive_copy, tmp_path):

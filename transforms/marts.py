@@ -1,30 +1,61 @@
 """From published core rows to every mart table. Pure: frames in, frames out.
 
-Each domain contributes a builder `(inputs, built) -> {mart table: frame}`; builders run in order
-and later ones may use marts built before them (`built`).
+Each domain contributes a builder `(inputs, built) -> {table: frame}`; builders run in order and
+later ones may use tables built before them (`built`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from aigap.config import gap_pairs
 from transforms import gaps
-from transforms.attribution import attribute_publisher
+from transforms.attribution import attribute_models
+from transforms.boards import BENCHMARKS, open_llm_v2_board
 from transforms.registry import Registry
 
-# Core tables the marts read (flows/marts.py loads them).
-CORE_TABLES = ["core.open_llm_v2_entries"]
+# core table -> the board built from it (transforms/boards.py); flows/marts.py reads these tables.
+BOARDS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
+    "core.open_llm_v2_entries": open_llm_v2_board,
+}
+CORE_TABLES = list(BOARDS)
 
-# Mart table -> the columns it publishes, in order (matches warehouse/migrations).
+# Derived table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
+    "core.model_attribution": ["leaderboard", "model_id", "mode", "org_id", "organisation", "country", "method", "evidence"],
     "marts.country_frontier": [
-        "leaderboard", "snapshot_date", "attribution", "country", "best_score", "best_model", "models",
+        "leaderboard", "snapshot_date", "attribution", "scope", "country", "best_score", "best_model", "models",
     ],
     "marts.gap": [
-        "leaderboard", "snapshot_date", "attribution", "leader", "follower", "leader_score", "follower_score", "gap",
+        "leaderboard", "snapshot_date", "attribution", "scope", "pair", "leader", "follower", "leader_score",
+        "follower_score", "gap", "relative_gap", "lag_days", "leader_model", "follower_model",
+    ],
+    "marts.topn_share": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "top_n", "country", "models", "share", "models_in_top",
+    ],
+    "marts.benchmark_gap": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "benchmark", "pair", "leader", "follower",
+        "leader_score", "follower_score", "gap", "relative_gap", "leader_model", "follower_model",
+    ],
+    "marts.size_gap": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "size_bucket", "pair", "leader", "follower",
+        "leader_score", "follower_score", "gap", "relative_gap", "leader_model", "follower_model", "leader_models",
+        "follower_models",
+    ],
+    "marts.gap_trend": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "pair", "country_a", "country_b", "leader",
+        "gap_a_minus_b", "k", "compared_with", "gap_then", "abs_gap_change", "trend",
+    ],
+    "marts.attribution_coverage": [
+        "leaderboard", "snapshot_date", "mode", "models", "rows_share", "top100_share", "org_rows_share",
+        "org_top100_share",
+    ],
+    "marts.unattributed": [
+        "leaderboard", "attribution", "priority", "name", "org_id", "reason", "top100_appearances", "best_score",
+        "best_model", "models", "snapshots", "last_seen",
     ],
 }  # fmt: skip
 
@@ -33,35 +64,49 @@ MART_COLUMNS = {
 class MartInputs:
     core: dict[str, pl.DataFrame]  # core table name -> its published rows
     registry: Registry
+    pairs: list[tuple[str, str]] = field(default_factory=gap_pairs)
 
 
-def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
-    """Where several loads (sources) cover the same leaderboard and date, keep the one with the most
-    rows (the most complete copy); ties go to the first load_id in sort order."""
-    sizes = entries.group_by("leaderboard", "snapshot_date", "load_id").len()
-    chosen = sizes.sort(["len", "load_id"], descending=[True, False]).unique(
-        ["leaderboard", "snapshot_date"], keep="first"
-    )
-    return entries.join(chosen.select("load_id"), on="load_id", how="semi")
-
-
-def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
-    """Open LLM v2 rows as a board scored by the leaderboard average; flagged models are left out
-    (the maintainers flag contaminated or misreported evaluations)."""
-    board = (
-        entries.with_columns(pl.lit("open-llm-v2").alias("leaderboard"))
-        .pipe(one_load_per_snapshot)
-        .filter(~pl.col("flagged").fill_null(False))
-        .with_columns(pl.col("average").alias("score"))
-    )
-    return gaps.one_row_per_model(board, order_by=["official_provider"])
+def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFrame]:
+    """Every leaderboard mart of one board (one leaderboard)."""
+    leaderboard = board["leaderboard"][0]
+    benchmarks = [b for b in BENCHMARKS.get(leaderboard, []) if b in board.columns]
+    attribution = attribute_models(board, inputs.registry, inputs.registry.lineage)
+    scopes = gaps.scoped(board)
+    fine = gaps.fine_groups(board, attribution, benchmarks)
+    frontier = gaps.country_frontier(fine, scopes)
+    gap = gaps.gaps_with_lag(frontier, inputs.pairs)
+    top = gaps.ranked(board, scopes)
+    return {
+        "core.model_attribution": attribution,
+        "marts.country_frontier": frontier,
+        "marts.gap": gap,
+        "marts.topn_share": gaps.topn_share(top, attribution),
+        "marts.benchmark_gap": gaps.benchmark_gap(fine, scopes, benchmarks, inputs.pairs) if benchmarks else None,
+        "marts.size_gap": gaps.size_gap(fine, scopes, inputs.pairs),
+        "marts.gap_trend": gaps.gap_trend(gap),
+        "marts.attribution_coverage": gaps.attribution_coverage(fine, top, attribution),
+        "marts.unattributed": gaps.unattributed(board, top, attribution),
+    }
 
 
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    board = open_llm_v2_board(inputs.core["core.open_llm_v2_entries"])
-    attribution = attribute_publisher(board.select("model_id", "namespace"), inputs.registry)
-    frontier = gaps.country_frontier(gaps.attribute(board, attribution))
-    return {"marts.country_frontier": frontier, "marts.gap": gaps.pair_gap(frontier)}
+    per_table: dict[str, list[pl.DataFrame]] = {table: [] for table in MART_COLUMNS}
+    for core_table, make_board in BOARDS.items():
+        entries = inputs.core.get(core_table)
+        if entries is None or entries.is_empty():
+            continue
+        for table, frame in board_marts(make_board(entries), inputs).items():
+            if frame is not None and not frame.is_empty():
+                per_table[table].append(frame.select(MART_COLUMNS[table]))
+    return {
+        table: pl.concat(frames, how="vertical_relaxed") if frames else _empty(table)
+        for table, frames in per_table.items()
+    }
+
+
+def _empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.Null for c in MART_COLUMNS[table]})
 
 
 MART_BUILDERS: list[Callable[[MartInputs, dict[str, pl.DataFrame]], dict[str, pl.DataFrame]]] = [

@@ -3,6 +3,8 @@
 - organisations.csv: org_id, name, country (ISO-3166 alpha-2, empty = unknown), kind, country_source, notes
 - aliases.csv: alias, alias_type (hf_namespace | arena_organization), org_id
 - architectures.csv: architecture (HF model class), family, org_id (empty = says nothing reliable), notes
+- lineage.csv: model_id, base_model, source, notes: curated base-model facts that override or
+  extend what the leaderboard reports (each with its source)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Registry:
     organisations: pl.DataFrame
     aliases: pl.DataFrame
     architectures: pl.DataFrame
+    lineage: pl.DataFrame
 
     def alias_table(self, alias_type: str) -> pl.DataFrame:
         """alias_key (lower-cased alias) -> org_id, organisation, country for one alias type."""
@@ -41,11 +44,9 @@ def _read(path: Path) -> pl.DataFrame:
 
 
 def load_registry(directory: Path = REGISTRY_DIR) -> Registry:
-    architectures = directory / "architectures.csv"
     return Registry(
         organisations=_read(directory / "organisations.csv"),
         aliases=_read(directory / "aliases.csv"),
-        architectures=_read(architectures)
-        if architectures.exists()
-        else pl.DataFrame(schema={"architecture": pl.Utf8, "family": pl.Utf8, "org_id": pl.Utf8, "notes": pl.Utf8}),
+        architectures=_read(directory / "architectures.csv"),
+        lineage=_read(directory / "lineage.csv"),
     )

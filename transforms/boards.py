@@ -1,0 +1,57 @@
+"""Leaderboards as "boards": one row per model per snapshot, the common input of every mart.
+
+Board columns (a board may lack the optional ones):
+- leaderboard, snapshot_date, load_id, model_id, score             (required)
+- publisher, publisher_alias_type       who published it, and which registry aliases name them
+- official_provider, merged, flagged    filter flags (false when the leaderboard has none)
+- params_b, architecture, base_model, model_type                   (optional)
+- one column per benchmark in BENCHMARKS[leaderboard]              (optional)
+
+Dedupe rule: a model evaluated in several precisions or at several revisions in one snapshot
+counts once, with its best score; ties go to the official provider's entry, then to the
+first revision in sort order.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+BENCHMARKS = {
+    "open-llm-v2": ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"],
+}
+FLAGS = ["official_provider", "merged", "flagged"]
+
+
+def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
+    """Where several loads (sources) cover the same leaderboard and date, keep the one with the most
+    rows (the most complete copy); ties go to the first load_id in sort order."""
+    sizes = entries.group_by("leaderboard", "snapshot_date", "load_id").len()
+    chosen = sizes.sort(["len", "load_id"], descending=[True, False]).unique(
+        ["leaderboard", "snapshot_date"], keep="first"
+    )
+    return entries.join(chosen.select("load_id"), on="load_id", how="semi")
+
+
+def one_row_per_model(board: pl.DataFrame) -> pl.DataFrame:
+    """The dedupe rule above."""
+    tie_breaks = [c for c in ("official_provider", "revision_sha") if c in board.columns]
+    descending = [True, *(c == "official_provider" for c in tie_breaks)]
+    return board.sort(["score", *tie_breaks], descending=descending, nulls_last=True).unique(
+        ["leaderboard", "snapshot_date", "model_id"], keep="first", maintain_order=True
+    )
+
+
+def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
+    """Open LLM Leaderboard v2, scored by the leaderboard average of its six benchmarks."""
+    board = entries.with_columns(
+        pl.lit("open-llm-v2").alias("leaderboard"),
+        pl.col("average").alias("score"),
+        pl.col("namespace").alias("publisher"),
+        pl.lit("hf_namespace").alias("publisher_alias_type"),
+        *(pl.col(flag).fill_null(False) for flag in FLAGS),
+    ).pipe(one_load_per_snapshot)
+    columns = [
+        "leaderboard", "snapshot_date", "load_id", "model_id", "score", "publisher", "publisher_alias_type",
+        *FLAGS, "params_b", "architecture", "base_model", "model_type", *BENCHMARKS["open-llm-v2"], "revision_sha",
+    ]  # fmt: skip
+    return one_row_per_model(board.select(columns)).drop("revision_sha")

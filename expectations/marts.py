@@ -72,6 +72,13 @@ MART_SUITES: dict[str, MartSuite] = {
         ],
         ["leaderboard", "model_id", "mode"],
     ),
+    "marts.model_scores": MartSuite(
+        lambda E: [
+            *_common(E, ["leaderboard", "snapshot_date", "model_id"], ["score", "load_id"]),
+            *(E.ExpectColumnValuesToMatchRegex(column=f"country_{m}", regex=r"^[A-Z]{2}$") for m in MODES),
+        ],
+        ["leaderboard", "snapshot_date", "model_id"],
+    ),
     "marts.country_frontier": MartSuite(
         lambda E: [
             *_common(

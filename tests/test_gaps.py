@@ -26,7 +26,8 @@ def board(rows):
 
 def attribution(countries: dict[str, str | None], modes=("publisher", "lineage", "family")):
     rows = [("lb", m, mode, c and c.lower(), c) for m, c in countries.items() for mode in modes]
-    return pl.DataFrame(rows, schema=["leaderboard", "model_id", "mode", "org_id", "country"], orient="row")
+    schema = {"leaderboard": pl.Utf8, "model_id": pl.Utf8, "mode": pl.Utf8, "org_id": pl.Utf8, "country": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 BOARD = board(
@@ -45,13 +46,16 @@ BOARD = board(
 ATTRIBUTION = attribution(
     {"us/a": "US", "us/b": "US", "cn/c": "CN", "x/d": None, "us/e": "US", "us/f": "US", "cn/g": "CN"}
 )
-FINE = gaps.fine_groups(BOARD, ATTRIBUTION, ["ifeval"])
+WIDE = gaps.wide_attribution(ATTRIBUTION)
+FINE = gaps.fine_groups(gaps.attributed_board(BOARD, WIDE), WIDE, ["score", "ifeval"])
 SCOPES = gaps.scoped(BOARD)
+METRICS = gaps.country_metrics(FINE.drop("size_bucket"), WIDE, SCOPES, ["score", "ifeval"])
+FRONTIER = gaps.country_frontier(METRICS)
 PAIRS = [("US", "CN")]
 
 
 def frontier(scope="all", mode="publisher"):
-    return gaps.country_frontier(FINE, SCOPES).filter((pl.col("scope") == scope) & (pl.col("attribution") == mode))
+    return FRONTIER.filter((pl.col("scope") == scope) & (pl.col("attribution") == mode))
 
 
 def test_frontier_per_country_with_unattributed_bucket():
@@ -73,7 +77,7 @@ def test_scopes_filter_flags(scope, us_best, us_models):
 
 
 def test_gap_relative_gap_and_lag_days():
-    gap = gaps.gaps_with_lag(gaps.country_frontier(FINE, SCOPES), PAIRS).filter(
+    gap = gaps.gaps_with_lag(FRONTIER, PAIRS).filter(
         (pl.col("scope") == "all") & (pl.col("attribution") == "publisher")
     )
     rows = gap.select("snapshot_date", "leader", "gap", "relative_gap", "lag_days").rows()
@@ -95,7 +99,7 @@ def test_topn_shares_sum_to_at_most_one():
 
 
 def test_benchmark_gap_uses_each_countrys_best_on_that_benchmark():
-    bench = gaps.benchmark_gap(FINE, SCOPES, ["ifeval"], PAIRS).filter(
+    bench = gaps.benchmark_gap(METRICS, ["ifeval"], PAIRS).filter(
         (pl.col("scope") == "all") & (pl.col("attribution") == "publisher") & (pl.col("snapshot_date") == D1)
     )
     row = bench.row(0, named=True)
@@ -108,12 +112,12 @@ def test_benchmark_gap_uses_each_countrys_best_on_that_benchmark():
 
 
 def test_size_gap_compares_within_buckets():
-    sized = gaps.size_gap(FINE, SCOPES, PAIRS).filter(
+    sized = gaps.size_gap(FINE, WIDE, SCOPES, PAIRS).filter(
         (pl.col("scope") == "all") & (pl.col("attribution") == "publisher") & (pl.col("snapshot_date") == D3)
     )
     # D3: >40B US 49.0 only (no CN) -> no row; <10B CN 52.0 only -> no row
     assert sized.is_empty()
-    d1 = gaps.size_gap(FINE, SCOPES, PAIRS).filter(
+    d1 = gaps.size_gap(FINE, WIDE, SCOPES, PAIRS).filter(
         (pl.col("scope") == "all") & (pl.col("attribution") == "publisher") & (pl.col("snapshot_date") == D1)
     )
     assert d1.select("size_bucket", "leader", "gap").rows() == [(">40B", "CN", 3.5)]

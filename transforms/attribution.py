@@ -39,13 +39,16 @@ def model_facts(board: pl.DataFrame) -> pl.DataFrame:
     """One row per (leaderboard, model): the latest informative publisher, architecture, base model and type."""
     optional = ["architecture", "base_model", "model_type"]
     frame = board.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in optional if c not in board.columns)
-    frame = frame.with_columns(
+    facts = ["publisher", "publisher_alias_type", *optional]
+    # Facts rarely change between snapshots: reduce to distinct combinations (with when last seen) first.
+    combinations = frame.group_by("leaderboard", "model_id", *facts).agg(pl.col("snapshot_date").max())
+    combinations = combinations.with_columns(
         pl.when(pl.col("architecture").is_in(UNINFORMATIVE_ARCHITECTURES))
         .then(None)
         .otherwise(pl.col("architecture"))
         .alias("architecture")
     )
-    latest = frame.sort("snapshot_date", descending=True)
+    latest = combinations.sort("snapshot_date", descending=True)
     return latest.group_by("leaderboard", "model_id", maintain_order=True).agg(
         pl.col("publisher").drop_nulls().first(),
         pl.col("publisher_alias_type").first(),
@@ -207,9 +210,11 @@ def attribute_lineage(
     return pl.DataFrame(rows, schema=ATTRIBUTION_SCHEMA, orient="row")
 
 
-def attribute_models(board: pl.DataFrame, registry: Registry, curated_lineage: pl.DataFrame) -> pl.DataFrame:
+def attribute_models(
+    board: pl.DataFrame, registry: Registry, curated_lineage: pl.DataFrame, facts: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Every model of a board in all three modes (core.model_attribution)."""
-    facts = model_facts(board)
+    facts = model_facts(board) if facts is None else facts
     publisher = attribute_publisher(facts, registry)
     lineage = attribute_lineage(facts, registry, curated_lineage, publisher)
     family = attribute_family(facts, registry)

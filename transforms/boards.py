@@ -25,7 +25,9 @@ FLAGS = ["official_provider", "merged", "flagged"]
 def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
     """Where several loads (sources) cover the same leaderboard and date, keep the one with the most
     rows (the most complete copy); ties go to the first load_id in sort order."""
-    sizes = entries.group_by("leaderboard", "snapshot_date", "load_id").len()
+    sizes = entries.group_by("load_id").agg(pl.col("leaderboard", "snapshot_date").first(), pl.len())
+    if not sizes.select(pl.struct("leaderboard", "snapshot_date").is_duplicated().any()).item():
+        return entries  # the usual case: one load per snapshot
     chosen = sizes.sort(["len", "load_id"], descending=[True, False]).unique(
         ["leaderboard", "snapshot_date"], keep="first"
     )
@@ -33,25 +35,31 @@ def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
 
 
 def one_row_per_model(board: pl.DataFrame) -> pl.DataFrame:
-    """The dedupe rule above."""
+    """The dedupe rule above. Only the few repeated (snapshot, model) rows are sorted."""
+    keys = ["leaderboard", "snapshot_date", "model_id"]
+    # one board holds one leaderboard, so (date, model) identifies a row; hashing fewer strings is faster
+    repeated = board.select(pl.struct("snapshot_date", "model_id").is_duplicated()).to_series()
+    if not repeated.any():
+        return board
     tie_breaks = [c for c in ("official_provider", "revision_sha") if c in board.columns]
     descending = [True, *(c == "official_provider" for c in tie_breaks)]
-    return board.sort(["score", *tie_breaks], descending=descending, nulls_last=True).unique(
-        ["leaderboard", "snapshot_date", "model_id"], keep="first", maintain_order=True
+    best = (
+        board.filter(repeated)
+        .sort(["score", *tie_breaks], descending=descending, nulls_last=True)
+        .unique(keys, keep="first", maintain_order=True)
     )
+    return pl.concat([board.filter(~repeated), best])
 
 
 def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
     """Open LLM Leaderboard v2, scored by the leaderboard average of its six benchmarks."""
-    board = entries.with_columns(
+    board = entries.select(
         pl.lit("open-llm-v2").alias("leaderboard"),
+        "snapshot_date", "load_id", "model_id",
         pl.col("average").alias("score"),
         pl.col("namespace").alias("publisher"),
         pl.lit("hf_namespace").alias("publisher_alias_type"),
         *(pl.col(flag).fill_null(False) for flag in FLAGS),
-    ).pipe(one_load_per_snapshot)
-    columns = [
-        "leaderboard", "snapshot_date", "load_id", "model_id", "score", "publisher", "publisher_alias_type",
-        *FLAGS, "params_b", "architecture", "base_model", "model_type", *BENCHMARKS["open-llm-v2"], "revision_sha",
-    ]  # fmt: skip
-    return one_row_per_model(board.select(columns)).drop("revision_sha")
+        "params_b", "architecture", "base_model", "model_type", *BENCHMARKS["open-llm-v2"], "revision_sha",
+    )  # fmt: skip
+    return one_row_per_model(one_load_per_snapshot(board)).drop("revision_sha")

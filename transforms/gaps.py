@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.attribution import MODES, UNATTRIBUTED, model_facts
+from transforms.attribution import MODES, UNATTRIBUTED
 
 SCOPES: dict[str, pl.Expr] = {
     "all": pl.lit(True),
@@ -37,12 +37,27 @@ def country_col(mode: str) -> str:
     return f"country_{mode}"
 
 
+SIGNATURE_COLUMNS = [*(f"country_{m}" for m in MODES), *(f"org_known_{m}" for m in MODES)]
+
+
 def wide_attribution(attribution: pl.DataFrame) -> pl.DataFrame:
-    """(leaderboard, model_id) -> country and org per mode, in columns (country_publisher, org_publisher ...)."""
+    """(leaderboard, model_id) -> country per mode and whether its organisation is known, in columns,
+    plus `signature`: an integer naming that combination (few distinct ones), cheap to group by."""
     wide = attribution.pivot(on="mode", index=["leaderboard", "model_id"], values=["country", "org_id"])
-    return wide.rename(
-        {f"{v}_{m}": f"{'org' if v == 'org_id' else v}_{m}" for v in ("country", "org_id") for m in MODES}
+    wide = wide.select(
+        "leaderboard",
+        "model_id",
+        *(pl.col(f"country_{m}") for m in MODES),
+        *(pl.col(f"org_id_{m}").is_not_null().alias(f"org_known_{m}") for m in MODES),
     )
+    signatures = wide.select(SIGNATURE_COLUMNS).unique(maintain_order=True).with_row_index("signature")
+    # model_rank orders models alphabetically, so "ties go to the alphabetically first model" is a min over ints
+    wide = wide.with_columns(pl.col("model_id").rank("dense").over("leaderboard").cast(pl.Int64).alias("model_rank"))
+    return wide.join(signatures, on=SIGNATURE_COLUMNS, how="left", nulls_equal=True)
+
+
+def signatures(wide: pl.DataFrame) -> pl.DataFrame:
+    return wide.select("signature", *SIGNATURE_COLUMNS).unique("signature")
 
 
 def size_bucket() -> pl.Expr:
@@ -70,64 +85,85 @@ def _best_model(score: str, model: str = "model_id") -> pl.Expr:
     return pl.col(model).filter(pl.col(score) == pl.col(score).max()).min()
 
 
-def fine_groups(board: pl.DataFrame, attribution: pl.DataFrame, benchmarks: list[str]) -> pl.DataFrame:
-    """The single pass over the board: best score, best model and model count per fine group."""
-    wide = wide_attribution(attribution)
-    flags = [c for c in ("official_provider", "merged", "flagged") if c in board.columns]
-    frame = board.join(wide, on=["leaderboard", "model_id"], how="left")
-    frame = frame.with_columns(
-        size_bucket() if "params_b" in frame.columns else pl.lit(None, pl.Utf8).alias("size_bucket")
+def attributed_board(board: pl.DataFrame, wide: pl.DataFrame) -> pl.DataFrame:
+    """The board with each row's attribution signature and model rank (the one join of the big frame)."""
+    return board.join(
+        wide.select("leaderboard", "model_id", "signature", "model_rank"), on=["leaderboard", "model_id"], how="left"
     )
-    frame = frame.with_columns(pl.col(f"org_{m}").is_not_null().alias(f"org_known_{m}") for m in MODES)
-    group_keys = [*KEYS, *flags, "size_bucket", *(country_col(m) for m in MODES), *(f"org_known_{m}" for m in MODES)]
-    return frame.group_by(group_keys).agg(
-        pl.col("score").max().alias("best_score"),
-        _best_model("score").alias("best_model"),
+
+
+def model_scores(scored: pl.DataFrame, wide: pl.DataFrame) -> pl.DataFrame:
+    """The board with each model's country per mode (marts.model_scores)."""
+    optional = {"params_b": pl.Float64, "official_provider": pl.Boolean, "merged": pl.Boolean, "flagged": pl.Boolean}
+    frame = scored.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in optional.items() if c not in scored.columns)
+    return frame.join(signatures(wide), on="signature", how="left").drop("signature", "model_rank")
+
+
+def _best_rank(metric: str, rank: str = "model_rank") -> pl.Expr:
+    """The (alphabetical) rank of the model holding the best value of `metric` in the group."""
+    return pl.col(rank).filter(pl.col(metric) == pl.col(metric).max()).min()
+
+
+def _first_best_rank(metric: str) -> pl.Expr:
+    """As _best_rank, for rows already in model_rank order: the first row holding the maximum."""
+    return pl.col("model_rank").get(pl.col(metric).arg_max())
+
+
+def fine_groups(scored: pl.DataFrame, wide: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
+    """The single pass over the board: per fine group, each metric's best value and the rank of the
+    model holding it, and the number of models. `metrics` are board columns (score, benchmarks)."""
+    flags = [c for c in ("official_provider", "merged", "flagged") if c in scored.columns]
+    frame = scored.select(
+        "snapshot_date",
+        *flags,
+        "signature",
+        "model_rank",
+        *metrics,
+        size_bucket() if "params_b" in scored.columns else pl.lit(None, pl.Utf8).alias("size_bucket"),
+    ).sort("snapshot_date", "model_rank")  # so that the first best row in a group is the alphabetical one
+    fine = frame.group_by("snapshot_date", *flags, "size_bucket", "signature").agg(
         pl.len().alias("models"),
-        *(pl.col(b).max().alias(f"best_{b}") for b in benchmarks),
-        *(_best_model(b).alias(f"best_model_{b}") for b in benchmarks),
+        *(pl.col(m).max().alias(f"best_{m}") for m in metrics),
+        *(_first_best_rank(m).alias(f"rank_{m}") for m in metrics),
+    )  # fmt: skip
+    leaderboard = scored["leaderboard"][0]
+    return fine.join(signatures(wide), on="signature", how="left").with_columns(
+        pl.lit(leaderboard).alias("leaderboard")
     )
 
 
-def _in_scope(fine: pl.DataFrame, scope: str) -> pl.DataFrame:
-    return fine.filter(SCOPES[scope])
-
-
-def country_frontier(fine: pl.DataFrame, scopes: list[str]) -> pl.DataFrame:
-    """Each country's best score, the model holding it, and its number of models."""
+def country_metrics(
+    fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str], metrics: list[str], extra_keys: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """Per scope, mode and country (and `extra_keys`): each metric's best value and model, and the model count."""
     parts = []
     for scope in scopes:
-        rows = _in_scope(fine, scope)
+        rows = fine.filter(SCOPES[scope])
         for mode in MODES:
             parts.append(
-                rows.group_by(*KEYS, pl.col(country_col(mode)).fill_null(UNATTRIBUTED).alias("country"))
+                rows.group_by(*KEYS, *extra_keys, pl.col(country_col(mode)).fill_null(UNATTRIBUTED).alias("country"))
                 .agg(
-                    pl.col("best_score").max(),
-                    _best_model("best_score", "best_model").alias("best_model"),
                     pl.col("models").sum(),
+                    *(pl.col(f"best_{m}").max() for m in metrics),
+                    *(_best_rank(f"best_{m}", f"rank_{m}").alias(f"rank_{m}") for m in metrics),
                 )
                 .with_columns(pl.lit(mode).alias("attribution"), pl.lit(scope).alias("scope"))
             )
+    result = pl.concat(parts)
+    names = wide.select("leaderboard", "model_rank", "model_id")
+    for m in metrics:  # ranks back to model ids, on the small aggregated frame
+        result = result.join(
+            names.rename({"model_rank": f"rank_{m}", "model_id": f"model_{m}"}),
+            on=["leaderboard", f"rank_{m}"],
+            how="left",
+        ).drop(f"rank_{m}")
+    return result
+
+
+def country_frontier(metrics: pl.DataFrame) -> pl.DataFrame:
+    """Each country's best score, the model holding it (ties: alphabetical), and its number of models."""
     columns = [*KEYS, "attribution", "scope", "country", "best_score", "best_model", "models"]
-    return pl.concat(parts).select(columns).sort(columns[:5])
-
-
-def _frontier_by(fine: pl.DataFrame, scopes: list[str], extra_keys: list[str], score: str, model: str) -> pl.DataFrame:
-    parts = []
-    for scope in scopes:
-        rows = _in_scope(fine, scope)
-        for mode in MODES:
-            parts.append(
-                rows.filter(pl.col(score).is_not_null())
-                .group_by(*KEYS, *extra_keys, pl.col(country_col(mode)).fill_null(UNATTRIBUTED).alias("country"))
-                .agg(
-                    pl.col(score).max().alias("best_score"),
-                    _best_model(score, model).alias("best_model"),
-                    pl.col("models").sum(),
-                )
-                .with_columns(pl.lit(mode).alias("attribution"), pl.lit(scope).alias("scope"))
-            )
-    return pl.concat(parts)
+    return metrics.rename({"model_score": "best_model"}).select(columns).sort(columns[:5])
 
 
 def pair_gap(frontier: pl.DataFrame, pairs: list[tuple[str, str]], keys: list[str]) -> pl.DataFrame:
@@ -209,16 +245,26 @@ def gaps_with_lag(frontier: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.Da
 
 
 def ranked(board: pl.DataFrame, scopes: list[str], depth: int = max(TOP_N)) -> pl.DataFrame:
-    """The top `depth` models of each snapshot and scope, with their rank (ties: alphabetical)."""
-    ordered = board.sort(["score", "model_id"], descending=[True, False])
+    """The top `depth` models of each snapshot and scope, with their rank (ties: alphabetical).
+
+    One numeric pass finds each snapshot's depth-th best score per scope, so only the few rows at or
+    above it are sorted.
+    """
+    rows = board.select(*KEYS, "model_id", "score", *(SCOPES[s].alias(f"in_{s}") for s in scopes))
+    thresholds = rows.group_by(KEYS).agg(
+        pl.col("score").filter(pl.col(f"in_{s}")).top_k(depth).min().alias(f"threshold_{s}") for s in scopes
+    )
+    candidates = rows.join(thresholds, on=KEYS).filter(
+        pl.any_horizontal(pl.col(f"in_{s}") & (pl.col("score") >= pl.col(f"threshold_{s}")) for s in scopes)
+    )
     parts = [
-        ordered.filter(SCOPES[scope])
-        .group_by(KEYS, maintain_order=True)
-        .head(depth)
-        .with_columns(pl.int_range(1, pl.len() + 1).over(KEYS).alias("rank"), pl.lit(scope).alias("scope"))
-        for scope in scopes
+        candidates.filter(pl.col(f"in_{s}") & (pl.col("score") >= pl.col(f"threshold_{s}")))
+        .sort([*KEYS, "score", "model_id"], descending=[False, False, True, False])
+        .with_columns(pl.int_range(1, pl.len() + 1).over(KEYS).alias("rank"), pl.lit(s).alias("scope"))
+        .filter(pl.col("rank") <= depth)
+        for s in scopes
     ]
-    return pl.concat(parts).select(*KEYS, "scope", "rank", "model_id", "score", "publisher")
+    return pl.concat(parts).select(*KEYS, "scope", "rank", "model_id", "score")
 
 
 def topn_share(top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
@@ -244,11 +290,14 @@ def topn_share(top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def benchmark_gap(fine: pl.DataFrame, scopes: list[str], benchmarks: list[str], pairs) -> pl.DataFrame:
+def benchmark_gap(metrics: pl.DataFrame, benchmarks: list[str], pairs) -> pl.DataFrame:
     """The pair gap on each benchmark separately (each country's best on that benchmark)."""
     parts = []
     for benchmark in benchmarks:
-        frontier = _frontier_by(fine, scopes, [], f"best_{benchmark}", f"best_model_{benchmark}")
+        frontier = metrics.select(
+            *KEYS, "attribution", "scope", "country",
+            pl.col(f"best_{benchmark}").alias("best_score"), pl.col(f"model_{benchmark}").alias("best_model"),
+        ).filter(pl.col("best_score").is_not_null())  # fmt: skip
         gap = pair_gap(frontier, pairs, [*KEYS, "attribution", "scope"])
         parts.append(gap.with_columns(pl.lit(benchmark).alias("benchmark")))
     columns = [*KEYS, "attribution", "scope", "benchmark", "pair", "leader", "follower", "leader_score",
@@ -256,10 +305,10 @@ def benchmark_gap(fine: pl.DataFrame, scopes: list[str], benchmarks: list[str], 
     return pl.concat(parts).select(columns).sort(columns[:6]) if parts else pl.DataFrame()
 
 
-def size_gap(fine: pl.DataFrame, scopes: list[str], pairs) -> pl.DataFrame:
+def size_gap(fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str], pairs) -> pl.DataFrame:
     """The pair gap within parameter-size buckets: do constrained labs win at small sizes?"""
     sized = fine.filter(pl.col("size_bucket").is_not_null())
-    frontier = _frontier_by(sized, scopes, ["size_bucket"], "best_score", "best_model")
+    frontier = country_metrics(sized, wide, scopes, ["score"], ("size_bucket",)).rename({"model_score": "best_model"})
     gap = pair_gap(frontier, pairs, [*KEYS, "attribution", "scope", "size_bucket"])
     counts = frontier.select(*KEYS, "attribution", "scope", "size_bucket", "country", "models")
     gap = gap.join(
@@ -347,43 +396,42 @@ def attribution_coverage(fine: pl.DataFrame, top: pl.DataFrame, attribution: pl.
     return every.join(top100, on=[*KEYS, "mode"], how="left").select(columns).sort(columns[:3])
 
 
-def unattributed(board: pl.DataFrame, top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
+def unattributed(
+    scored: pl.DataFrame, top: pl.DataFrame, attribution: pl.DataFrame, facts: pl.DataFrame
+) -> pl.DataFrame:
     """Who a curator should add first: publishers (publisher mode) and architectures (family mode)
     whose country is unknown, ranked by top-100 appearances, then best score."""
-    top100 = top.filter((pl.col("scope") == "all") & (pl.col("rank") <= 100)).select(
-        "leaderboard", "model_id", "snapshot_date"
-    )
-    facts = model_facts(board).select("leaderboard", "model_id", "publisher", "architecture")
-    rows_with_facts = board.drop("publisher", "architecture", strict=False).join(facts, on=["leaderboard", "model_id"])
+    top100 = top.filter((pl.col("scope") == "all") & (pl.col("rank") <= 100)).select(*KEYS, "model_id")
+    rows = scored.select(*KEYS, "model_id", "score")
     parts = []
     for mode, key in (("publisher", "publisher"), ("family", "architecture")):
-        if "architecture" not in board.columns and key == "architecture":
+        if facts[key].null_count() == len(facts) and key == "architecture":
             continue
-        unknown = attribution.filter((pl.col("mode") == mode) & pl.col("country").is_null()).select(
-            "leaderboard", "model_id", "org_id", "method"
+        unknown = (
+            attribution.filter((pl.col("mode") == mode) & pl.col("country").is_null())
+            .join(facts.select("leaderboard", "model_id", key), on=["leaderboard", "model_id"])
+            .select("leaderboard", "model_id", pl.col(key).fill_null("(none)").alias("name"), "org_id", "method")
         )
-        rows = rows_with_facts.join(unknown, on=["leaderboard", "model_id"])
-        appearances = (
-            rows.join(top100, on=["leaderboard", "model_id", "snapshot_date"]).group_by("leaderboard", key).len()
-        )
+        model_rows = rows.join(unknown.select("leaderboard", "model_id", "name"), on=["leaderboard", "model_id"])
+        appearances = model_rows.join(top100, on=[*KEYS, "model_id"]).group_by("leaderboard", "name").len()
         parts.append(
-            rows.group_by("leaderboard", key)
+            model_rows.group_by("leaderboard", "name")
             .agg(
-                pl.col("org_id").drop_nulls().first(),
-                pl.col("method").first().alias("reason"),
                 pl.col("score").max().alias("best_score"),
                 _best_model("score").alias("best_model"),
                 pl.col("model_id").n_unique().alias("models"),
                 pl.col("snapshot_date").n_unique().alias("snapshots"),
                 pl.col("snapshot_date").max().alias("last_seen"),
             )
-            .join(appearances.rename({"len": "top100_appearances"}), on=["leaderboard", key], how="left")
+            .join(
+                unknown.group_by("leaderboard", "name").agg(
+                    pl.col("org_id").drop_nulls().first(), pl.col("method").first().alias("reason")
+                ),
+                on=["leaderboard", "name"],
+            )
+            .join(appearances.rename({"len": "top100_appearances"}), on=["leaderboard", "name"], how="left")
             .with_columns(pl.col("top100_appearances").fill_null(0), pl.lit(mode).alias("attribution"))
-            .rename({key: "name"})
-            .with_columns(pl.col("name").fill_null("(none)"))
         )
-    if not parts:
-        return pl.DataFrame()
     result = pl.concat(parts).sort(
         ["leaderboard", "attribution", "top100_appearances", "best_score", "name"],
         descending=[False, False, True, True, False],

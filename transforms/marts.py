@@ -13,7 +13,7 @@ import polars as pl
 
 from aigap.config import gap_pairs
 from transforms import gaps
-from transforms.attribution import attribute_models
+from transforms.attribution import attribute_models, model_facts
 from transforms.boards import BENCHMARKS, open_llm_v2_board
 from transforms.registry import Registry
 
@@ -26,6 +26,10 @@ CORE_TABLES = list(BOARDS)
 # Derived table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
     "core.model_attribution": ["leaderboard", "model_id", "mode", "org_id", "organisation", "country", "method", "evidence"],
+    "marts.model_scores": [
+        "leaderboard", "snapshot_date", "model_id", "score", "params_b", "official_provider", "merged", "flagged",
+        "publisher", "country_publisher", "country_lineage", "country_family", "load_id",
+    ],
     "marts.country_frontier": [
         "leaderboard", "snapshot_date", "attribution", "scope", "country", "best_score", "best_model", "models",
     ],
@@ -71,22 +75,27 @@ def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFra
     """Every leaderboard mart of one board (one leaderboard)."""
     leaderboard = board["leaderboard"][0]
     benchmarks = [b for b in BENCHMARKS.get(leaderboard, []) if b in board.columns]
-    attribution = attribute_models(board, inputs.registry, inputs.registry.lineage)
+    facts = model_facts(board)
+    attribution = attribute_models(board, inputs.registry, inputs.registry.lineage, facts)
+    wide = gaps.wide_attribution(attribution)
+    scored = gaps.attributed_board(board, wide)
     scopes = gaps.scoped(board)
-    fine = gaps.fine_groups(board, attribution, benchmarks)
-    frontier = gaps.country_frontier(fine, scopes)
+    fine = gaps.fine_groups(scored, wide, ["score", *benchmarks])
+    metrics = gaps.country_metrics(fine.drop("size_bucket"), wide, scopes, ["score", *benchmarks])
+    frontier = gaps.country_frontier(metrics)
     gap = gaps.gaps_with_lag(frontier, inputs.pairs)
     top = gaps.ranked(board, scopes)
     return {
         "core.model_attribution": attribution,
+        "marts.model_scores": gaps.model_scores(scored, wide),
         "marts.country_frontier": frontier,
         "marts.gap": gap,
         "marts.topn_share": gaps.topn_share(top, attribution),
-        "marts.benchmark_gap": gaps.benchmark_gap(fine, scopes, benchmarks, inputs.pairs) if benchmarks else None,
-        "marts.size_gap": gaps.size_gap(fine, scopes, inputs.pairs),
+        "marts.benchmark_gap": gaps.benchmark_gap(metrics, benchmarks, inputs.pairs) if benchmarks else None,
+        "marts.size_gap": gaps.size_gap(fine, wide, scopes, inputs.pairs),
         "marts.gap_trend": gaps.gap_trend(gap),
         "marts.attribution_coverage": gaps.attribution_coverage(fine, top, attribution),
-        "marts.unattributed": gaps.unattributed(board, top, attribution),
+        "marts.unattributed": gaps.unattributed(scored, top, attribution, facts),
     }
 
 

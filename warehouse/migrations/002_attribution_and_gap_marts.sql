@@ -16,6 +16,23 @@ COMMENT ON TABLE core.model_attribution IS 'Every model attributed to an organis
 COMMENT ON COLUMN core.model_attribution.method IS 'How the attribution was made (registry alias, base model chain, architecture family, family fallback (...), unknown ...).';
 COMMENT ON COLUMN core.model_attribution.evidence IS 'The trail behind it, e.g. abacusai/Smaug-72B-v0.1 -> moreh/MoMo-72B-lora-1.8.7-DPO -> Qwen/Qwen-72B = alibaba (CN).';
 
+CREATE TABLE marts.model_scores (
+    leaderboard        VARCHAR NOT NULL,
+    snapshot_date      DATE NOT NULL,
+    model_id           VARCHAR NOT NULL,
+    score              DOUBLE NOT NULL,
+    params_b           DOUBLE,
+    official_provider  BOOLEAN,
+    merged             BOOLEAN,
+    flagged            BOOLEAN,
+    publisher          VARCHAR,
+    country_publisher  VARCHAR,
+    country_lineage    VARCHAR,
+    country_family     VARCHAR,
+    load_id            VARCHAR NOT NULL
+);
+COMMENT ON TABLE marts.model_scores IS 'Every leaderboard as one row per model per snapshot (the input of every gap mart): its score, filter flags, size, publisher, its country in each attribution mode (NULL = unknown) and the load it came from. Precisions/revisions of one model count once, with their best score.';
+
 CREATE TABLE marts.country_frontier (
     leaderboard    VARCHAR NOT NULL,
     snapshot_date  DATE NOT NULL,

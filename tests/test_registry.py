@@ -46,9 +46,21 @@ def test_every_alias_points_to_a_known_organisation():
     assert set(REGISTRY.aliases["alias_type"].unique()) <= {"hf_namespace", "arena_organization"}
 
 
+HF_NAMESPACES = set(REGISTRY.aliases.filter(pl.col("alias_type") == "hf_namespace")["alias"].str.to_lowercase())
+
+
 @pytest.mark.parametrize("snapshot", sorted(p.relative_to(ARCHIVE).as_posix() for p in ARCHIVE.rglob("*.csv")))
-def test_registry_covers_every_namespace_in_the_top_100(snapshot):
+def test_registry_covers_the_top_500_and_the_base_models_they_point_to(snapshot):
     frame, _ = normalise(read_csv_text((ARCHIVE / snapshot).read_bytes()))
-    top = set(frame.sort("average", descending=True).head(100)["namespace"].str.to_lowercase())
-    known = set(REGISTRY.aliases.filter(pl.col("alias_type") == "hf_namespace")["alias"].str.to_lowercase())
-    assert top <= known, sorted(top - known)
+    top = frame.sort("average", descending=True).head(500)
+    namespaces = set(top["namespace"].str.to_lowercase())
+    assert namespaces <= HF_NAMESPACES, sorted(namespaces - HF_NAMESPACES)
+    bases = top.select(pl.col("base_model").drop_nulls().str.replace(r" \(Merge\)$", "")).to_series()
+    base_namespaces = {b.split("/")[0].lower() for b in bases if "/" in b}
+    assert base_namespaces <= HF_NAMESPACES, sorted(base_namespaces - HF_NAMESPACES)
+
+
+def test_curated_lineage_entries_have_sources():
+    lineage = REGISTRY.lineage
+    assert lineage["source"].str.starts_with("http").all()
+    assert lineage["model_id"].is_duplicated().sum() == 0

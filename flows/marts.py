@@ -23,7 +23,8 @@ class MartsOutcome:
 
 def read_inputs(warehouse: Path) -> MartInputs:
     with store.connect(warehouse, read_only=True) as con:
-        core = {table: store.read_table(con, f"SELECT * FROM {table}") for table in CORE_TABLES}
+        # ordered, so that every tie-break downstream sees the same input on every run
+        core = {table: store.read_table(con, f"SELECT * FROM {table} ORDER BY ALL") for table in CORE_TABLES}
     return MartInputs(core=core, registry=load_registry())
 
 

@@ -49,8 +49,7 @@ ATTRIBUTION = attribution(
 WIDE = gaps.wide_attribution(ATTRIBUTION)
 FINE = gaps.fine_groups(gaps.attributed_board(BOARD, WIDE), WIDE, ["score", "ifeval"])
 SCOPES = gaps.scoped(BOARD)
-METRICS = gaps.country_metrics(FINE.drop("size_bucket"), WIDE, SCOPES, ["score", "ifeval"])
-FRONTIER = gaps.country_frontier(METRICS)
+FRONTIER = gaps.country_frontier(FINE, WIDE, SCOPES)
 PAIRS = [("US", "CN")]
 
 
@@ -99,7 +98,7 @@ def test_topn_shares_sum_to_at_most_one():
 
 
 def test_benchmark_gap_uses_each_countrys_best_on_that_benchmark():
-    bench = gaps.benchmark_gap(METRICS, ["ifeval"], PAIRS).filter(
+    bench = gaps.benchmark_gap(FINE, WIDE, SCOPES, ["ifeval"], PAIRS).filter(
         (pl.col("scope") == "all") & (pl.col("attribution") == "publisher") & (pl.col("snapshot_date") == D1)
     )
     row = bench.row(0, named=True)

@@ -39,16 +39,17 @@ def model_facts(board: pl.DataFrame) -> pl.DataFrame:
     """One row per (leaderboard, model): the latest informative publisher, architecture, base model and type."""
     optional = ["architecture", "base_model", "model_type"]
     frame = board.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in optional if c not in board.columns)
-    facts = ["publisher", "publisher_alias_type", *optional]
     # Facts rarely change between snapshots: reduce to distinct combinations (with when last seen) first.
-    combinations = frame.group_by("leaderboard", "model_id", *facts).agg(pl.col("snapshot_date").max())
+    combinations = frame.group_by("leaderboard", "model_id", *optional).agg(
+        pl.col("snapshot_date").max(), pl.col("publisher", "publisher_alias_type").first()
+    )
     combinations = combinations.with_columns(
         pl.when(pl.col("architecture").is_in(UNINFORMATIVE_ARCHITECTURES))
         .then(None)
         .otherwise(pl.col("architecture"))
         .alias("architecture")
     )
-    latest = combinations.sort("snapshot_date", descending=True)
+    latest = combinations.sort(["snapshot_date", "model_id"], descending=[True, False], maintain_order=True)
     return latest.group_by("leaderboard", "model_id", maintain_order=True).agg(
         pl.col("publisher").drop_nulls().first(),
         pl.col("publisher_alias_type").first(),
@@ -151,7 +152,11 @@ def attribute_lineage(
     lookup = _org_lookup(registry)
     families = _family_lookup(registry)
     family_makers = {f["org_id"] for f in families.values() if f["org_id"]}
-    known = {(r["leaderboard"], r["model_id"].lower()): r for r in facts.iter_rows(named=True)}
+    # Hub ids are case-insensitive but the leaderboard lists some models under two spellings:
+    # look up the exact spelling first, then the first spelling in sort order.
+    known = {(r["leaderboard"], r["model_id"]): r for r in facts.iter_rows(named=True)}
+    for row in facts.sort("model_id").iter_rows(named=True):
+        known.setdefault((row["leaderboard"], row["model_id"].lower()), row)
     corrections = {r["model_id"].lower(): (r["base_model"], r["source"]) for r in curated.iter_rows(named=True)}
     publisher_rows = {(r["leaderboard"], r["model_id"]): r for r in publisher.iter_rows(named=True)}
 
@@ -159,7 +164,7 @@ def attribute_lineage(
         if model.lower() in corrections:
             base, source = corrections[model.lower()]
             return base, f"curated ({source})"
-        fact = known.get((board, model.lower()))
+        fact = known.get((board, model)) or known.get((board, model.lower()))
         return base_model_edge(model, fact["base_model"]) if fact else (None, "not on the leaderboard")
 
     rows = []
@@ -184,7 +189,7 @@ def attribute_lineage(
             chain.append(f"{parent}")
             seen.add(parent.lower())
         root = chain[-1]
-        root_fact = known.get((board, root.lower()))
+        root_fact = known.get((board, root)) or known.get((board, root.lower()))
         org = lookup.get(("hf_namespace", root.split("/")[0].lower())) if "/" in root else None
         pretrained = bool(root_fact and root_fact["model_type"] == "pretrained")
         path = " -> ".join(chain)

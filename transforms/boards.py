@@ -25,9 +25,9 @@ FLAGS = ["official_provider", "merged", "flagged"]
 def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
     """Where several loads (sources) cover the same leaderboard and date, keep the one with the most
     rows (the most complete copy); ties go to the first load_id in sort order."""
-    sizes = entries.group_by("load_id").agg(pl.col("leaderboard", "snapshot_date").first(), pl.len())
-    if not sizes.select(pl.struct("leaderboard", "snapshot_date").is_duplicated().any()).item():
+    if entries["load_id"].n_unique() == entries.select(pl.struct("leaderboard", "snapshot_date").n_unique()).item():
         return entries  # the usual case: one load per snapshot
+    sizes = entries.group_by("load_id").agg(pl.col("leaderboard", "snapshot_date").first(), pl.len())
     chosen = sizes.sort(["len", "load_id"], descending=[True, False]).unique(
         ["leaderboard", "snapshot_date"], keep="first"
     )

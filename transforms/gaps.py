@@ -99,71 +99,80 @@ def model_scores(scored: pl.DataFrame, wide: pl.DataFrame) -> pl.DataFrame:
     return frame.join(signatures(wide), on="signature", how="left").drop("signature", "model_rank")
 
 
-def _best_rank(metric: str, rank: str = "model_rank") -> pl.Expr:
-    """The (alphabetical) rank of the model holding the best value of `metric` in the group."""
-    return pl.col(rank).filter(pl.col(metric) == pl.col(metric).max()).min()
-
-
-def _first_best_rank(metric: str) -> pl.Expr:
-    """As _best_rank, for rows already in model_rank order: the first row holding the maximum."""
-    return pl.col("model_rank").get(pl.col(metric).arg_max())
+def _first_best(value: str, rank: str) -> pl.Expr:
+    """The rank of the first row holding the group's best `value`. Frames are kept in rank order,
+    so the first best row is the alphabetically first model: ties go to it."""
+    return pl.col(rank).get(pl.col(value).arg_max())
 
 
 def fine_groups(scored: pl.DataFrame, wide: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
-    """The single pass over the board: per fine group, each metric's best value and the rank of the
-    model holding it, and the number of models. `metrics` are board columns (score, benchmarks)."""
+    """The single pass over the board. Long format, one row per fine group and metric (score,
+    benchmarks): its best value, the rank of the model holding it, and the group's model count."""
     flags = [c for c in ("official_provider", "merged", "flagged") if c in scored.columns]
+    keys = ["snapshot_date", *flags, "size_bucket", "signature"]
     frame = scored.select(
-        "snapshot_date",
-        *flags,
-        "signature",
-        "model_rank",
-        *metrics,
+        "snapshot_date", *flags, "signature", "model_rank", *metrics,
         size_bucket() if "params_b" in scored.columns else pl.lit(None, pl.Utf8).alias("size_bucket"),
-    ).sort("snapshot_date", "model_rank")  # so that the first best row in a group is the alphabetical one
-    fine = frame.group_by("snapshot_date", *flags, "size_bucket", "signature").agg(
+    ).sort("snapshot_date", "model_rank")  # fmt: skip
+    fine = frame.group_by(keys).agg(
         pl.len().alias("models"),
         *(pl.col(m).max().alias(f"best_{m}") for m in metrics),
-        *(_first_best_rank(m).alias(f"rank_{m}") for m in metrics),
-    )  # fmt: skip
-    leaderboard = scored["leaderboard"][0]
-    return fine.join(signatures(wide), on="signature", how="left").with_columns(
-        pl.lit(leaderboard).alias("leaderboard")
+        *(_first_best(m, "model_rank").alias(f"rank_{m}") for m in metrics),
+    )
+    long = pl.concat(
+        fine.select(
+            *keys,
+            "models",
+            pl.lit(m).alias("metric"),
+            pl.col(f"best_{m}").alias("best"),
+            pl.col(f"rank_{m}").alias("rank"),
+        )
+        for m in metrics
+    ).filter(pl.col("best").is_not_null())
+    return (
+        long.join(signatures(wide), on="signature", how="left")
+        .with_columns(pl.lit(scored["leaderboard"][0]).alias("leaderboard"))
+        .sort("rank")
     )
 
 
+def _roll_up(frame: pl.DataFrame, keys: list) -> pl.DataFrame:
+    return frame.group_by(keys).agg(pl.col("models").sum(), pl.col("best").max(), _first_best("best", "rank"))
+
+
 def country_metrics(
-    fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str], metrics: list[str], extra_keys: tuple[str, ...] = ()
+    fine: pl.DataFrame, scopes: list[str], by: tuple[str, ...] = (), countries: set[str] | None = None
 ) -> pl.DataFrame:
-    """Per scope, mode and country (and `extra_keys`): each metric's best value and model, and the model count."""
+    """Per scope, mode, country, metric (and `by`): the best value, the rank of the model holding it,
+    and the model count. `countries` limits the work to the countries a mart needs (pair members)."""
     parts = []
     for scope in scopes:
         rows = fine.filter(SCOPES[scope])
         for mode in MODES:
+            country = pl.col(country_col(mode)).fill_null(UNATTRIBUTED).alias("country")
+            selected = rows if countries is None else rows.filter(pl.col(country_col(mode)).is_in(list(countries)))
             parts.append(
-                rows.group_by(*KEYS, *extra_keys, pl.col(country_col(mode)).fill_null(UNATTRIBUTED).alias("country"))
-                .agg(
-                    pl.col("models").sum(),
-                    *(pl.col(f"best_{m}").max() for m in metrics),
-                    *(_best_rank(f"best_{m}", f"rank_{m}").alias(f"rank_{m}") for m in metrics),
+                _roll_up(selected, [*KEYS, *by, country, "metric"]).with_columns(
+                    pl.lit(mode).alias("attribution"), pl.lit(scope).alias("scope")
                 )
-                .with_columns(pl.lit(mode).alias("attribution"), pl.lit(scope).alias("scope"))
             )
-    result = pl.concat(parts)
-    names = wide.select("leaderboard", "model_rank", "model_id")
-    for m in metrics:  # ranks back to model ids, on the small aggregated frame
-        result = result.join(
-            names.rename({"model_rank": f"rank_{m}", "model_id": f"model_{m}"}),
-            on=["leaderboard", f"rank_{m}"],
-            how="left",
-        ).drop(f"rank_{m}")
-    return result
+    return pl.concat(parts)
 
 
-def country_frontier(metrics: pl.DataFrame) -> pl.DataFrame:
+def with_model_names(frame: pl.DataFrame, wide: pl.DataFrame) -> pl.DataFrame:
+    """Model ranks back to model ids (`best_model`), on a small aggregated frame."""
+    names = dict(wide.select("model_rank", "model_id").iter_rows())
+    return frame.with_columns(
+        pl.col("rank").replace_strict(names, default=None, return_dtype=pl.Utf8).alias("best_model"),
+        pl.col("best").alias("best_score"),
+    ).drop("rank", "best")
+
+
+def country_frontier(fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str]) -> pl.DataFrame:
     """Each country's best score, the model holding it (ties: alphabetical), and its number of models."""
     columns = [*KEYS, "attribution", "scope", "country", "best_score", "best_model", "models"]
-    return metrics.rename({"model_score": "best_model"}).select(columns).sort(columns[:5])
+    metrics = country_metrics(fine.filter(pl.col("metric") == "score"), scopes)
+    return with_model_names(metrics, wide).select(columns).sort(columns[:5])
 
 
 def pair_gap(frontier: pl.DataFrame, pairs: list[tuple[str, str]], keys: list[str]) -> pl.DataFrame:
@@ -290,14 +299,13 @@ def topn_share(top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def benchmark_gap(metrics: pl.DataFrame, benchmarks: list[str], pairs) -> pl.DataFrame:
+def benchmark_gap(fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str], benchmarks: list[str], pairs):
     """The pair gap on each benchmark separately (each country's best on that benchmark)."""
+    members = {country for pair in pairs for country in pair}
+    metrics = with_model_names(country_metrics(fine.filter(pl.col("metric") != "score"), scopes, (), members), wide)
     parts = []
     for benchmark in benchmarks:
-        frontier = metrics.select(
-            *KEYS, "attribution", "scope", "country",
-            pl.col(f"best_{benchmark}").alias("best_score"), pl.col(f"model_{benchmark}").alias("best_model"),
-        ).filter(pl.col("best_score").is_not_null())  # fmt: skip
+        frontier = metrics.filter(pl.col("metric") == benchmark)
         gap = pair_gap(frontier, pairs, [*KEYS, "attribution", "scope"])
         parts.append(gap.with_columns(pl.lit(benchmark).alias("benchmark")))
     columns = [*KEYS, "attribution", "scope", "benchmark", "pair", "leader", "follower", "leader_score",
@@ -307,8 +315,9 @@ def benchmark_gap(metrics: pl.DataFrame, benchmarks: list[str], pairs) -> pl.Dat
 
 def size_gap(fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str], pairs) -> pl.DataFrame:
     """The pair gap within parameter-size buckets: do constrained labs win at small sizes?"""
-    sized = fine.filter(pl.col("size_bucket").is_not_null())
-    frontier = country_metrics(sized, wide, scopes, ["score"], ("size_bucket",)).rename({"model_score": "best_model"})
+    sized = fine.filter(pl.col("size_bucket").is_not_null() & (pl.col("metric") == "score"))
+    members = {country for pair in pairs for country in pair}
+    frontier = with_model_names(country_metrics(sized, scopes, ("size_bucket",), members), wide)
     gap = pair_gap(frontier, pairs, [*KEYS, "attribution", "scope", "size_bucket"])
     counts = frontier.select(*KEYS, "attribution", "scope", "size_bucket", "country", "models")
     gap = gap.join(
@@ -369,6 +378,7 @@ def gap_trend(gap: pl.DataFrame, k: int = TREND_SNAPSHOTS) -> pl.DataFrame:
 def attribution_coverage(fine: pl.DataFrame, top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
     """Share of models (and of the top 100) with a known country, and with a known organisation."""
     long = attribution.select("leaderboard", "model_id", "mode", "country", "org_id")
+    fine = fine.filter(pl.col("metric") == "score")  # one row per fine group
     every = pl.concat(
         fine.group_by(KEYS)
         .agg(

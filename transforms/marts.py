@@ -80,9 +80,9 @@ def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFra
     wide = gaps.wide_attribution(attribution)
     scored = gaps.attributed_board(board, wide)
     scopes = gaps.scoped(board)
-    fine = gaps.fine_groups(scored, wide, ["score", *benchmarks])
-    metrics = gaps.country_metrics(fine.drop("size_bucket"), wide, scopes, ["score", *benchmarks])
-    frontier = gaps.country_frontier(metrics)
+    measures = ["score", *benchmarks]
+    fine = gaps.fine_groups(scored, wide, measures)
+    frontier = gaps.country_frontier(fine, wide, scopes)
     gap = gaps.gaps_with_lag(frontier, inputs.pairs)
     top = gaps.ranked(board, scopes)
     return {
@@ -91,7 +91,7 @@ def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFra
         "marts.country_frontier": frontier,
         "marts.gap": gap,
         "marts.topn_share": gaps.topn_share(top, attribution),
-        "marts.benchmark_gap": gaps.benchmark_gap(metrics, benchmarks, inputs.pairs) if benchmarks else None,
+        "marts.benchmark_gap": gaps.benchmark_gap(fine, wide, scopes, benchmarks, inputs.pairs) if benchmarks else None,
         "marts.size_gap": gaps.size_gap(fine, wide, scopes, inputs.pairs),
         "marts.gap_trend": gaps.gap_trend(gap),
         "marts.attribution_coverage": gaps.attribution_coverage(fine, top, attribution),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from expectations.funding import FUNDING_MART_SUITES
 from expectations.gate import GateReport, validate
 
 TOLERANCE = 1e-6  # gaps are rounded to 6 decimals (transforms/gaps.py)
@@ -47,6 +48,7 @@ def _gap_checks(frame: pl.DataFrame) -> pl.DataFrame:
 MART_SUITES: dict[str, tuple[Callable, Callable[[pl.DataFrame], pl.DataFrame] | None, list[str]]] = {
     "marts.country_frontier": (_frontier, None, ["leaderboard", "snapshot_date", "attribution", "country"]),
     "marts.gap": (_gap, _gap_checks, ["leaderboard", "snapshot_date", "attribution"]),
+    **FUNDING_MART_SUITES,
 }
 
 

@@ -13,10 +13,11 @@ import polars as pl
 
 from transforms import gaps
 from transforms.attribution import attribute_publisher
+from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts
 from transforms.registry import Registry
 
 # Core tables the marts read (flows/marts.py loads them).
-CORE_TABLES = ["core.open_llm_v2_entries"]
+CORE_TABLES = ["core.open_llm_v2_entries", FUNDING_TABLE]
 
 # Mart table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
@@ -26,6 +27,7 @@ MART_COLUMNS = {
     "marts.gap": [
         "leaderboard", "snapshot_date", "attribution", "leader", "follower", "leader_score", "follower_score", "gap",
     ],
+    **FUNDING_MART_COLUMNS,
 }  # fmt: skip
 
 
@@ -66,6 +68,7 @@ def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dic
 
 MART_BUILDERS: list[Callable[[MartInputs, dict[str, pl.DataFrame]], dict[str, pl.DataFrame]]] = [
     leaderboard_marts,
+    funding_marts,  # after the leaderboard marts: marts.race_by_year reads marts.gap
 ]
 
 

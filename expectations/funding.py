@@ -75,8 +75,10 @@ def _edition_end(edition: str | None) -> date | None:
 
 def checked_copy(frame: pl.DataFrame, crosswalk: Crosswalk) -> pl.DataFrame:
     """The staged frame plus the derived columns the suite checks."""
-    editions = frame.select("edition").unique().with_columns(
-        pl.col("edition").map_elements(_edition_end, return_dtype=pl.Date).alias("edition_end")
+    editions = (
+        frame.select("edition")
+        .unique()
+        .with_columns(pl.col("edition").map_elements(_edition_end, return_dtype=pl.Date).alias("edition_end"))
     )
     consistency = world_consistency(frame, crosswalk).select(
         *CONSISTENCY_KEYS,
@@ -117,7 +119,9 @@ def build_suite(context: FundingContext):
             E.ExpectColumnValuesToBeBetween(column="value_unless_change", min_value=0),
             E.ExpectColumnValuesToMatchRegex(column="edition", regex=EDITION_PATTERN),
             E.ExpectColumnValuesToBeBetween(column="edition_date", max_value=context.today),
-            E.ExpectColumnValuesToBeBetween(column="year", min_value=context.earliest_year, max_value=context.today.year),
+            E.ExpectColumnValuesToBeBetween(
+                column="year", min_value=context.earliest_year, max_value=context.today.year
+            ),
             E.ExpectColumnValuesToBeBetween(column="period_start", max_value=context.today),
             E.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="edition_end", column_B="period_start", or_equal=True, ignore_row_if="either_value_is_missing"
@@ -127,7 +131,9 @@ def build_suite(context: FundingContext):
             E.ExpectColumnValuesToBeInSet(column="price_basis", value_set=list(PRICE_BASES)),
             E.ExpectColumnValuesToNotBeNull(column="price_basis_of_money"),
             E.ExpectColumnValuesToBeInSet(column="metric_kind", value_set=list(METRIC_KINDS)),
-            E.ExpectColumnValuesToBeInSet(column="region_kind", value_set=["country", "aggregate", "world", "comparison"]),
+            E.ExpectColumnValuesToBeInSet(
+                column="region_kind", value_set=["country", "aggregate", "world", "comparison"]
+            ),
             E.ExpectColumnValuesToMatchRegex(column="region_code", regex=REGION_CODE_PATTERN),
             E.ExpectCompoundColumnsToBeUnique(column_list=KEY_COLUMNS),
             E.ExpectColumnValuesToBeBetween(column="regions_over_world_total", max_value=1 + CONSISTENCY_TOLERANCE),
@@ -236,8 +242,10 @@ def _relative(actual: pl.Expr, expected: pl.Expr) -> pl.Expr:
 
 def _by_country_checks(frame: pl.DataFrame) -> pl.DataFrame:
     # the latest edition of a series is one edition: never two vintages mixed in the default view
-    series_latest = frame.filter(pl.col("latest_edition")).group_by(SERIES_KEYS).agg(
-        pl.col("edition").n_unique().alias("latest_editions_in_series")
+    series_latest = (
+        frame.filter(pl.col("latest_edition"))
+        .group_by(SERIES_KEYS)
+        .agg(pl.col("edition").n_unique().alias("latest_editions_in_series"))
     )
     return frame.join(series_latest, on=SERIES_KEYS, how="left", nulls_equal=True).with_columns(
         pl.col("latest_editions_in_series").fill_null(1)
@@ -259,12 +267,22 @@ def _revision_checks(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _race_checks(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns((pl.col("difference") - (pl.col("value_a") - pl.col("value_b"))).alias("difference_error"))
+    return frame.with_columns(
+        (pl.col("difference") - (pl.col("value_a") - pl.col("value_b"))).alias("difference_error")
+    )
 
 
 FUNDING_MART_SUITES = {
-    "marts.funding_by_country": (_by_country, _by_country_checks, ["source", "series", "edition", "year", "region_code"]),
+    "marts.funding_by_country": (
+        _by_country,
+        _by_country_checks,
+        ["source", "series", "edition", "year", "region_code"],
+    ),
     "marts.funding_gap_all_editions": (_gap, _gap_checks, ["source", "series", "edition", "metric", "year"]),
-    "marts.funding_revisions": (_revisions, _revision_checks, ["source", "series", "period", "region_code", "new_edition"]),
+    "marts.funding_revisions": (
+        _revisions,
+        _revision_checks,
+        ["source", "series", "period", "region_code", "new_edition"],
+    ),
     "marts.race_by_year": (_race, _race_checks, ["year", "measure", "source", "series", "metric"]),
 }

@@ -79,8 +79,13 @@ class FundingSource(Source):
         if local_path(ref.location) is None and ref.snapshot_date is not None:
             return ref.snapshot_date.isoformat()
         raise SnapshotRejected(
-            [{"check": "edition", "reason": f"no edition for {ref.key!r}: put the file in a folder named by its "
-              "edition date (YYYY, YYYY-MM or YYYY-MM-DD), e.g. 2026-04/"}]  # fmt: skip
+            [
+                {
+                    "check": "edition",
+                    "reason": f"no edition for {ref.key!r}: put the file in a folder named by its "
+                    "edition date (YYYY, YYYY-MM or YYYY-MM-DD), e.g. 2026-04/",
+                }
+            ]  # fmt: skip
         )
 
     def constants(self, ref: SnapshotRef, edition: str) -> dict[str, str]:
@@ -169,8 +174,13 @@ class OECDVentureCapital(FundingSource):
         stem = file_name(ref).rsplit(".", 1)[0]
         if stem not in self.segments:
             raise SnapshotRejected(
-                [{"check": "file_name", "reason": f"cannot tell which OECD.AI series {file_name(ref)!r} is: name it "
-                  f"one of {[s + '.csv' for s in self.segments]}"}]  # fmt: skip
+                [
+                    {
+                        "check": "file_name",
+                        "reason": f"cannot tell which OECD.AI series {file_name(ref)!r} is: name it "
+                        f"one of {[s + '.csv' for s in self.segments]}",
+                    }
+                ]  # fmt: skip
             )
         return feeds.oecd_vc(table, self.segments[stem], load_crosswalk(), **self.constants(ref, edition))
 

@@ -286,7 +286,9 @@ def _periods(texts: list[str]) -> pl.DataFrame:
             continue
         rows.append((text, p.label, p.kind, p.year, p.quarter, p.start, p.end, p.complete))
     if bad:
-        raise SnapshotRejected([{"check": "period", "reason": f"{len(bad)} unreadable period(s): " + "; ".join(bad[:5])}])
+        raise SnapshotRejected(
+            [{"check": "period", "reason": f"{len(bad)} unreadable period(s): " + "; ".join(bad[:5])}]
+        )
     schema = {
         "period_text": pl.Utf8, "period": pl.Utf8, "period_type": pl.Utf8, "year": pl.Int64, "quarter": pl.Int64,
         "period_start": pl.Date, "period_end": pl.Date, "period_complete": pl.Boolean,
@@ -354,6 +356,7 @@ def _max_disjoint(regions: list[tuple[str, str, float, frozenset[str] | None]]) 
     Regions that overlap nothing are always in; each cluster of overlapping regions (China, Asia,
     ...) is searched exhaustively, so that "US + Asia" is checked even where China is also given.
     """
+
     def overlaps(a, b) -> bool:
         return a is None or b is None or bool(a & b)
 
@@ -416,11 +419,15 @@ def world_consistency(frame: pl.DataFrame, crosswalk: Crosswalk) -> pl.DataFrame
     for key, group in parts.group_by(CONSISTENCY_KEYS, maintain_order=True):
         regions = [
             (code, name, value, frozenset([code]) if kind == "country" else members.get(code))
-            for code, name, value, kind in group.select("region_code", "region_name", "value", "region_kind").iter_rows()
+            for code, name, value, kind in group.select(
+                "region_code", "region_name", "value", "region_kind"
+            ).iter_rows()
             if value >= 0
         ]
         picked = [regions[i] for i in _max_disjoint(regions)]
         total = sum(r[2] for r in picked)
-        shown = " + ".join(f"{r[1]} {r[2]:g}" for r in picked[:8]) + (f" + {len(picked) - 8} more" if len(picked) > 8 else "")
+        shown = " + ".join(f"{r[1]} {r[2]:g}" for r in picked[:8]) + (
+            f" + {len(picked) - 8} more" if len(picked) > 8 else ""
+        )
         rows.append((*key, world_values[tuple(key)], total, shown))
     return pl.DataFrame(rows, schema=schema, orient="row")

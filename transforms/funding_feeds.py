@@ -49,7 +49,12 @@ def _year_column(table: pl.DataFrame, column: str) -> pl.Expr:
     bad = table.filter(~pl.col(column).str.contains(r"^\d{4}$") | pl.col(column).is_null())[column].unique()
     if len(bad):
         raise SnapshotRejected(
-            [{"check": "period", "reason": f"{column}: values that are not years: {sorted(map(str, bad.to_list()))[:5]}"}]
+            [
+                {
+                    "check": "period",
+                    "reason": f"{column}: values that are not years: {sorted(map(str, bad.to_list()))[:5]}",
+                }
+            ]
         )
     return pl.col(column).alias("period")
 
@@ -98,8 +103,12 @@ def eto(table: pl.DataFrame, **constants) -> pl.DataFrame:
     value_columns = [c for c in ETO_VALUE_COLUMNS if c in table.columns]
     if len(value_columns) != 1:
         raise SnapshotRejected(
-            [{"check": "header", "reason": f"expected one of {list(ETO_VALUE_COLUMNS)} as value column, "
-              f"got columns {table.columns}"}]  # fmt: skip
+            [
+                {
+                    "check": "header",
+                    "reason": f"expected one of {list(ETO_VALUE_COLUMNS)} as value column, got columns {table.columns}",
+                }
+            ]  # fmt: skip
         )
     (value_column,) = value_columns
     _require(table, "ETO Country Activity Tracker", ["country", "field", "year", value_column, "complete"])
@@ -129,14 +138,21 @@ def oecd_vc(table: pl.DataFrame, segment: str, crosswalk: Crosswalk, **constants
     _require(table, "OECD.AI VC (Preqin)", OECD_COLUMNS)
     period_columns = [c for c in ("Year", "Quarter") if c in table.columns]
     if len(period_columns) != 1:
-        raise SnapshotRejected([{"check": "header", "reason": f"expected a Year or a Quarter column, got {table.columns}"}])
+        raise SnapshotRejected(
+            [{"check": "header", "reason": f"expected a Year or a Quarter column, got {table.columns}"}]
+        )
     (period_column,) = period_columns
     for column, expected in (("STAGE", {"VC"}), ("INDUSTRY", {"-- All industries --"})):
         other = set(table[column].unique().to_list()) - expected
         if other:
             raise SnapshotRejected(
-                [{"check": "slice", "reason": f"{column}: unexpected value(s) {sorted(map(str, other))}; this source "
-                  f"reads the {sorted(expected)} slice only"}]  # fmt: skip
+                [
+                    {
+                        "check": "slice",
+                        "reason": f"{column}: unexpected value(s) {sorted(map(str, other))}; this source "
+                        f"reads the {sorted(expected)} slice only",
+                    }
+                ]  # fmt: skip
             )
     periods = table[period_column]
     if periods.str.contains(r"^\d{4}$").all():
@@ -160,7 +176,17 @@ def oecd_vc(table: pl.DataFrame, segment: str, crosswalk: Crosswalk, **constants
     return _finish(frame, unit=unit, price_basis=basis, **constants)
 
 
-PUBLISHED_FIGURES_COLUMNS = ["source", "source_url", "published", "period", "region", "metric", "value", "unit", "notes"]
+PUBLISHED_FIGURES_COLUMNS = [
+    "source",
+    "source_url",
+    "published",
+    "period",
+    "region",
+    "metric",
+    "value",
+    "unit",
+    "notes",
+]
 
 
 def published_figures(table: pl.DataFrame, crosswalk: Crosswalk) -> pl.DataFrame:

@@ -22,9 +22,9 @@ REVISION_TOLERANCE = 1e-9  # relative; equal figures re-serialised are not revis
 def annual(observations: pl.DataFrame) -> pl.DataFrame:
     """Full-year amounts and counts, with the latest edition of each series marked."""
     return (
-        observations.filter(pl.col("period_type") == "year", pl.col("metric_kind").is_in(ADDITIVE_KINDS))
-        .with_columns((pl.col("edition_date") == pl.col("edition_date").max().over(SERIES))
-                      .alias("latest_edition"))  # fmt: skip
+        observations.filter(pl.col("period_type") == "year", pl.col("metric_kind").is_in(ADDITIVE_KINDS)).with_columns(
+            (pl.col("edition_date") == pl.col("edition_date").max().over(SERIES)).alias("latest_edition")
+        )  # fmt: skip
     )
 
 
@@ -76,8 +76,7 @@ def funding_revisions(observations: pl.DataFrame) -> pl.DataFrame:
     """Each figure a newer edition changed, against the previous edition of the series that reported it."""
     keys = [*SERIES, "period", "region_code"]
     ordered = observations.sort([*keys, "edition_date", "edition"], nulls_last=True).with_columns(
-        pl.col(c).shift(1).over(keys).alias(f"old_{c}")
-        for c in ("edition", "edition_date", "value", "load_id")
+        pl.col(c).shift(1).over(keys).alias(f"old_{c}") for c in ("edition", "edition_date", "value", "load_id")
     )
     changed = ordered.filter(
         pl.col("old_edition").is_not_null()
@@ -115,7 +114,10 @@ def frontier_by_year(gap: pl.DataFrame, pair: tuple[str, str] = DEFAULT_PAIR) ->
     a, b = pair
     rows = gap.filter(
         (pl.col("attribution") == RACE_ATTRIBUTION)
-        & (((pl.col("leader") == a) & (pl.col("follower") == b)) | ((pl.col("leader") == b) & (pl.col("follower") == a)))
+        & (
+            ((pl.col("leader") == a) & (pl.col("follower") == b))
+            | ((pl.col("leader") == b) & (pl.col("follower") == a))
+        )
     ).with_columns(pl.col("snapshot_date").dt.year().cast(pl.Int64).alias("year"))
     year_end = rows.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max().over("leaderboard", "year"))
     a_leads = pl.col("leader") == a

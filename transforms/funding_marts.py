@@ -19,6 +19,20 @@ RACE_ATTRIBUTION = "publisher"  # the leaderboard gap shown next to funding in m
 REVISION_TOLERANCE = 1e-9  # relative; equal figures re-serialised are not revisions
 
 
+def one_figure_per_key(observations: pl.DataFrame) -> pl.DataFrame:
+    """Where two published loads of a source report the same figure (two compilations of published
+    figures overlapping), keep the one from the load with more rows (the more complete copy; ties:
+    the first load_id in sort order), as the leaderboard marts do for overlapping snapshots."""
+    keys = [*SERIES, "edition", "period", "region_code"]
+    sizes = observations.group_by("load_id").len()
+    return (
+        observations.join(sizes, on="load_id")
+        .sort(["len", "load_id"], descending=[True, False])
+        .unique(keys, keep="first", maintain_order=True)
+        .drop("len")
+    )
+
+
 def annual(observations: pl.DataFrame) -> pl.DataFrame:
     """Full-year amounts and counts, with the latest edition of each series marked."""
     return (
@@ -79,7 +93,8 @@ def funding_revisions(observations: pl.DataFrame) -> pl.DataFrame:
         pl.col(c).shift(1).over(keys).alias(f"old_{c}") for c in ("edition", "edition_date", "value", "load_id")
     )
     changed = ordered.filter(
-        pl.col("old_edition").is_not_null()
+        # editions of the same date (e.g. '2024' and '2024-01') have no order: not compared
+        (pl.col("edition_date") > pl.col("old_edition_date"))
         & ((pl.col("value") - pl.col("old_value")).abs()
            > REVISION_TOLERANCE * pl.max_horizontal(pl.col("value").abs(), pl.col("old_value").abs()))
     )  # fmt: skip
@@ -191,7 +206,7 @@ FUNDING_MART_COLUMNS = {
 def funding_marts(inputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The mart builder (transforms/marts.py MART_BUILDERS): runs after the leaderboard marts, so
     `built` already holds marts.gap for marts.race_by_year."""
-    observations = inputs.core[FUNDING_TABLE]
+    observations = one_figure_per_key(inputs.core[FUNDING_TABLE])
     gap_rows = funding_gap(observations)
     return {
         "marts.funding_by_country": funding_by_country(observations),

@@ -236,6 +236,8 @@ def pipeline(
                 break
             try:
                 outcome = load_snapshot(ref, path, today)
+            except store.WarehouseBusy:
+                raise  # nothing else can load either; the CLI says who holds the file
             except Exception as exc:  # e.g. a feed URL answering 404: the other snapshots still load
                 log.error("source %s: cannot load %s from %s: %s", name, ref.key, ref.location, exc)
                 summary.errors.append(f"{name} {ref.key}: {exc}")

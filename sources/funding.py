@@ -18,6 +18,7 @@ edition (publication date) on every row.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import ClassVar
@@ -92,9 +93,9 @@ class FundingSource(Source):
         url = ref.location if local_path(ref.location) is None else self.home_url
         return {"series": self.name, "publication": self.publication, "edition": edition, "source_url": url}
 
+    @abstractmethod
     def rows(self, table: pl.DataFrame, ref: SnapshotRef, edition: str) -> pl.DataFrame:
         """This feed's layout -> rows as published (transforms/funding_feeds.py)."""
-        raise NotImplementedError
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         edition = self.edition(ref)

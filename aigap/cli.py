@@ -78,6 +78,32 @@ def print_summary(summary) -> None:
                 f"  {board} {day} ({mode}): {leader} {l_score:.2f} vs {follower} {f_score:.2f}, "
                 f"gap {gap:.2f} points{behind}"
             )
+    print_funding_headline(path)
+
+
+def print_funding_headline(path: Path) -> None:
+    """The latest year of each funding feed's US/China ratio (latest edition, whole market)."""
+    from warehouse import store
+
+    with store.connect(path, read_only=True) as con:
+        rows = con.execute(
+            """
+            SELECT source, metric, year, edition, value_a, value_b, ratio, unit, price_basis, complete
+            FROM marts.funding_gap
+            WHERE series = source AND segment = 'all' AND country_a = 'US' AND country_b = 'CN'
+              AND unit LIKE 'USD%' AND ratio IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY source, metric ORDER BY year DESC) = 1
+            ORDER BY source, metric
+            """
+        ).fetchall()
+    if rows:
+        print("\nLatest US/China investment ratio (each feed's latest edition, whole market):")
+    scale = {"USD": 1e-9, "USD millions": 1e-3, "USD billions": 1.0}
+    for source, metric, year, edition, us, cn, ratio, unit, basis, complete in rows:
+        print(
+            f"  {source} {metric} {year} (edition {edition}): US {us * scale[unit]:.1f} vs CN {cn * scale[unit]:.1f} "
+            f"bn USD {basis}, {ratio:.1f}x" + ("" if complete else " (year not fully counted yet)")
+        )
 
 
 def ledger_status(warehouse: Path) -> dict:

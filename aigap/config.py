@@ -31,6 +31,7 @@ def staging_dir(warehouse: Path) -> Path:
 GAP_PAIRS_ENV = "AIGAP_GAP_PAIRS"
 # Country pairs whose gap the marts publish; the first of each pair is the "a" side of gap_trend.
 DEFAULT_GAP_PAIRS = ("US-CN", "US-FR", "CN-FR", "US-KR", "CN-KR")
+HEADLINE_PAIR = ("US", "CN")  # the pair summaries and the funding gap report
 
 
 def gap_pairs(value: str | None = None) -> list[tuple[str, str]]:

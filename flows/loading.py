@@ -7,7 +7,7 @@ They pass paths and small records between them, never open connections or big fr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -15,11 +15,11 @@ import polars as pl
 
 from aigap.config import raw_dir, staging_dir
 from expectations.gate import GateReport
-from sources import registry
-from sources.base import GateContext, SnapshotRef
+from sources import http, registry
+from sources.base import GateContext, SnapshotRef, local_path
 from transforms.errors import SnapshotRejected
 from warehouse import store
-from warehouse.landing import LandedFile, land
+from warehouse.landing import LandedFile, land, sha256_of
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,42 @@ class LoadOutcome:
 
 def fetch(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     """Get the snapshot's bytes and land them, immutable and content-addressed."""
-    data = registry()[ref.source].fetch(ref)
+    adapter = registry()[ref.source]
+    if adapter.conditional_get and local_path(ref.location) is None:
+        return fetch_feed(ref, warehouse)
+    data = adapter.fetch(ref)
     return land(raw_dir(warehouse), ref.source, ref.key, data)
+
+
+def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
+    """GET a feed URL, sending the ETag / Last-Modified of the last fetch (conditional GET).
+
+    304 Not Modified reuses the bytes landed then, so an unchanged feed costs one empty response
+    and is then skipped as known content. The landed file carries the content's served date
+    (Last-Modified, else the day it was first fetched): the feed's edition.
+    """
+    with store.connect(warehouse) as con:
+        previous = store.feed_validators(con, ref.source, ref.location)
+    if previous and not (warehouse.parent / previous["raw_path"]).exists():
+        previous = None  # the raw file is gone: fetch in full
+    fetched = http.fetch(
+        ref.location,
+        etag=previous["etag"] if previous else None,
+        last_modified=previous["last_modified"] if previous else None,
+    )
+    if fetched.not_modified and previous:
+        data, served = (warehouse.parent / previous["raw_path"]).read_bytes(), previous["served_date"]
+    else:
+        data, served = fetched.content or b"", http.served_date(fetched.last_modified) or date.today()
+        if previous and sha256_of(data) == previous["content_sha256"]:
+            served = previous["served_date"]  # same bytes served again without validators
+    landed = land(raw_dir(warehouse), ref.source, ref.key, data)
+    with store.connect(warehouse) as con:
+        store.save_feed_validators(
+            con, ref.source, ref.location, fetched.etag, fetched.last_modified, served, landed.sha256,
+            landed.path.relative_to(warehouse.parent).as_posix(),
+        )  # fmt: skip
+    return replace(landed, served_date=served)
 
 
 def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path) -> LoadOutcome | None:
@@ -79,6 +113,8 @@ def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path) 
 def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path) -> Staged:
     """Parse the landed bytes into a staged parquet file (or collect why they cannot be parsed)."""
     load_id = store.make_load_id(ref.source, ref.key, landed.sha256)
+    if ref.snapshot_date is None and landed.served_date is not None:
+        ref = replace(ref, snapshot_date=landed.served_date)  # a feed URL is dated by its server
     try:
         parsed = registry()[ref.source].parse(landed.path.read_bytes(), ref)
     except SnapshotRejected as exc:
@@ -123,8 +159,9 @@ def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_i
     """Write the validated rows and their ledger row in one transaction."""
     frame = pl.read_parquet(staged.path)
     row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
+    adapter = registry()[ref.source]
     with store.connect(warehouse) as con:
-        written = store.publish(con, registry()[ref.source].core_table, frame, row)
+        written = store.publish(con, adapter.core_table, frame, row, same_date_only=adapter.keeps_editions)
     Path(staged.path).unlink(missing_ok=True)
     return LoadOutcome(ref.source, ref.key, staged.snapshot_date, "published", staged.load_id, written)
 

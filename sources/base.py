@@ -55,6 +55,12 @@ class Source(ABC):
     # False for sources that only make sense online (the live Hub): a plain `aigap run` on the
     # bundled data skips them; they run when named (--only / --source) or by their deployment.
     in_default_run: ClassVar[bool] = True
+    # True when new content under a known key is a new edition (a funding feed revised upstream):
+    # it is published next to the earlier ones; only content of the same key *and* date replaces.
+    keeps_editions: ClassVar[bool] = False
+    # True when a URL location is a plain HTTP feed: fetched with conditional GET (ETag /
+    # Last-Modified), so an unchanged feed costs one empty 304 response; its Last-Modified dates it.
+    conditional_get: ClassVar[bool] = False
 
     @abstractmethod
     def default_location(self) -> str: ...

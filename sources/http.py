@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import date
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -20,6 +22,10 @@ RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 class FetchError(RuntimeError):
     """The resource could not be fetched (after retries, or a status that retrying cannot fix)."""
+
+    def __init__(self, message: str, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable  # False for answers retrying cannot change (404, 403 ...)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,16 @@ class Fetched:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+def served_date(last_modified: str | None) -> date | None:
+    """The date in an HTTP Last-Modified header ('Tue, 01 Apr 2025 10:00:00 GMT'), if readable."""
+    if not last_modified:
+        return None
+    try:
+        return parsedate_to_datetime(last_modified).date()
+    except (TypeError, ValueError):
+        return None
 
 
 def _wait_seconds(response: httpx.Response | None, attempt: int, backoff: float) -> float:
@@ -71,7 +87,7 @@ def fetch(
             if response.status_code in RETRY_STATUS:
                 last_error = f"HTTP {response.status_code}"
             elif response.status_code >= 400:
-                raise FetchError(f"GET {url}: HTTP {response.status_code} {response.reason_phrase}")
+                raise FetchError(f"GET {url}: HTTP {response.status_code} {response.reason_phrase}", retryable=False)
             else:
                 expected = response.headers.get("Content-Length")
                 if expected is not None and "Content-Encoding" not in response.headers and int(expected) != len(body):

@@ -48,13 +48,16 @@ def test_bundled_run_publishes_all_17_snapshots(bundled_run):
     warehouse, state = bundled_run
     assert state.is_completed(), state.message
     summary = state.result()
-    assert summary.counts() == {SOURCE: {"published": 17, "skipped": 0, "quarantined": 0}}
-    assert query(warehouse, "SELECT count(*) FROM meta.loads WHERE status = 'published'") == [(17,)]
+    assert summary.counts()[SOURCE] == {"published": 17, "skipped": 0, "quarantined": 0}
+    assert not summary.quarantined
+    assert query(warehouse, f"SELECT count(*) FROM meta.loads WHERE status = 'published' AND source = '{SOURCE}'") == [
+        (17,)
+    ]
     headline = "pair = 'US-CN' AND attribution = 'publisher' AND scope = 'all'"
     assert query(warehouse, f"SELECT count(*), count(DISTINCT snapshot_date) FROM marts.gap WHERE {headline}") == [
         (17, 17)
     ]
-    assert query(warehouse, "SELECT sum(rows_published) FROM meta.loads") == query(
+    assert query(warehouse, f"SELECT sum(rows_published) FROM meta.loads WHERE source = '{SOURCE}'") == query(
         warehouse, "SELECT count(*) FROM core.open_llm_v2_entries"
     )
 
@@ -117,7 +120,8 @@ def test_second_run_publishes_nothing_and_changes_no_table(bundled_run):
     before = fingerprint(warehouse)
     state = pipeline(warehouse=str(warehouse), return_state=True)
     assert state.is_completed()
-    assert state.result().counts() == {SOURCE: {"published": 0, "skipped": 17, "quarantined": 0}}
+    assert state.result().counts()[SOURCE] == {"published": 0, "skipped": 17, "quarantined": 0}
+    assert {c["published"] for c in state.result().counts().values()} == {0}
     assert fingerprint(warehouse) == before
 
 
@@ -137,7 +141,7 @@ def test_bad_snapshots_are_quarantined_while_the_rest_publish(prefect_harness, a
     shutil.copy(BAD / "renamed_column.csv", renamed)
     warehouse = tmp_path / "w.duckdb"
 
-    code = main(["run", "--warehouse", str(warehouse), "--source", f"{SOURCE}={archive_copy}"])
+    code = main(["run", "--warehouse", str(warehouse), "--source", f"{SOURCE}={archive_copy}", "--only", SOURCE])
 
     assert code == 1
     printed = capsys.readouterr().out
@@ -168,12 +172,14 @@ def test_bad_snapshots_are_quarantined_while_the_rest_publish(prefect_harness, a
 
 def test_a_bad_replacement_keeps_the_last_good_state(prefect_harness, archive_copy, tmp_path):
     warehouse = tmp_path / "w.duckdb"
-    assert pipeline(warehouse=str(warehouse), locations={SOURCE: str(archive_copy)}, return_state=True).is_completed()
+    assert pipeline(
+        warehouse=str(warehouse), locations={SOURCE: str(archive_copy)}, only=[SOURCE], return_state=True
+    ).is_completed()
     before = fingerprint(warehouse)
     # the same snapshot key now holds broken content: scores multiplied by 100
     shutil.copy(BAD / "scores_times_100.csv", archive_copy / "scraped" / "2024-08-30.csv")
 
-    state = pipeline(warehouse=str(warehouse), locations={SOURCE: str(archive_copy)}, return_state=True)
+    state = pipeline(warehouse=str(warehouse), locations={SOURCE: str(archive_copy)}, only=[SOURCE], return_state=True)
 
     assert state.is_failed() and "QUARANTINED" in state.message and "outside [0" in state.message
     after = fingerprint(warehouse)
@@ -206,12 +212,14 @@ def test_since_until_and_max_snapshots_limit_a_backfill(prefect_harness, tmp_pat
 
     warehouse = tmp_path / "w.duckdb"
     state = pipeline(
-        warehouse=str(warehouse), since=date(2024, 8, 1), until=date(2024, 12, 31), max_snapshots=2, return_state=True
-    )
+        warehouse=str(warehouse), kinds=["leaderboard"], since=date(2024, 8, 1), until=date(2024, 12, 31),
+        max_snapshots=2, return_state=True,
+    )  # fmt: skip
     assert [o.snapshot_key for o in state.result().loads] == ["scraped/2024-08-01.csv", "scraped/2024-08-30.csv"]
     state = pipeline(
-        warehouse=str(warehouse), since=date(2024, 8, 1), until=date(2024, 12, 31), max_snapshots=2, return_state=True
-    )
+        warehouse=str(warehouse), kinds=["leaderboard"], since=date(2024, 8, 1), until=date(2024, 12, 31),
+        max_snapshots=2, return_state=True,
+    )  # fmt: skip
     loads = state.result().loads
     assert [o.status for o in loads] == ["skipped", "skipped", "published", "published"]
     assert loads[-1].snapshot_key == "scraped/2024-10-01.csv"

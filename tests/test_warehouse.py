@@ -89,3 +89,16 @@ def test_a_locked_warehouse_gives_a_clear_error(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_publish_keeping_editions_replaces_only_the_same_date(con):
+    def dated(load_id, day, values):
+        row = ledger_row(load_id, rows=len(values))
+        return frame(load_id, values), store.LedgerRow(**{**row.__dict__, "snapshot_date": day})
+
+    store.publish(con, "core.things", *dated("s:k@e1", date(2025, 4, 1), (1, 2)), same_date_only=True)
+    store.publish(con, "core.things", *dated("s:k@e2", date(2026, 4, 1), (3, 4)), same_date_only=True)
+    store.publish(con, "core.things", *dated("s:k@e2b", date(2026, 4, 1), (5,)), same_date_only=True)
+    assert con.execute("SELECT list(value ORDER BY value) FROM core.things").fetchone()[0] == [1, 2, 5]
+    statuses = dict(con.execute("SELECT load_id, status FROM meta.loads").fetchall())
+    assert statuses == {"s:k@e1": "published", "s:k@e2": "superseded", "s:k@e2b": "published"}

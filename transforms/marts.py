@@ -15,13 +15,14 @@ from aigap.config import gap_pairs
 from transforms import gaps
 from transforms.attribution import attribute_models, model_facts
 from transforms.boards import BENCHMARKS, open_llm_v2_board
+from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts
 from transforms.registry import Registry
 
 # core table -> the board built from it (transforms/boards.py); flows/marts.py reads these tables.
 BOARDS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
     "core.open_llm_v2_entries": open_llm_v2_board,
 }
-CORE_TABLES = list(BOARDS)
+CORE_TABLES = [*BOARDS, FUNDING_TABLE]
 
 # Derived table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
@@ -61,7 +62,11 @@ MART_COLUMNS = {
         "leaderboard", "attribution", "priority", "name", "org_id", "reason", "top100_appearances", "best_score",
         "best_model", "models", "snapshots", "last_seen",
     ],
+    **FUNDING_MART_COLUMNS,
 }  # fmt: skip
+
+
+LEADERBOARD_TABLES = [t for t in MART_COLUMNS if t not in FUNDING_MART_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFra
 
 
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    per_table: dict[str, list[pl.DataFrame]] = {table: [] for table in MART_COLUMNS}
+    per_table: dict[str, list[pl.DataFrame]] = {table: [] for table in LEADERBOARD_TABLES}
     for core_table, make_board in BOARDS.items():
         entries = inputs.core.get(core_table)
         if entries is None or entries.is_empty():
@@ -120,6 +125,7 @@ def _empty(table: str) -> pl.DataFrame:
 
 MART_BUILDERS: list[Callable[[MartInputs, dict[str, pl.DataFrame]], dict[str, pl.DataFrame]]] = [
     leaderboard_marts,
+    funding_marts,  # after the leaderboard marts: marts.race_by_year reads marts.gap
 ]
 
 

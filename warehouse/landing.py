@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 
@@ -20,6 +21,7 @@ class LandedFile:
     path: Path
     sha256: str
     size: int
+    served_date: date | None = None  # fetched from a feed URL: the content's date as served (Last-Modified)
 
 
 def sha256_of(data: bytes) -> str:

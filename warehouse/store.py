@@ -173,21 +173,28 @@ class PublishMismatch(RuntimeError):
     """Rows written differ from rows validated; the transaction was rolled back."""
 
 
-def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow) -> int:
+def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, same_date_only: bool = False) -> int:
     """Replace the snapshot's rows in `table` with `frame` and write the ledger row, atomically.
 
     Any earlier content published under the same (source, snapshot_key) is deleted and its ledger
-    row marked superseded. Raises PublishMismatch (and changes nothing) if the number of rows
-    written is not the number validated.
+    row marked superseded; with `same_date_only` (sources that keep editions) only content of the
+    same key and snapshot date is, so a new edition is published next to the old ones. Raises
+    PublishMismatch (and changes nothing) if the number of rows written is not the number validated.
     """
+    replaced = "source = ? AND snapshot_key = ? AND status = 'published'"
+    params: list = [row.source, row.snapshot_key]
+    if same_date_only:
+        replaced += " AND snapshot_date IS NOT DISTINCT FROM ?"
+        params.append(row.snapshot_date)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {table} WHERE source = ? AND snapshot_key = ?", [row.source, row.snapshot_key])
-        con.execute(
-            "UPDATE meta.loads SET status = 'superseded' "
-            "WHERE source = ? AND snapshot_key = ? AND status = 'published'",
-            [row.source, row.snapshot_key],
-        )
+        if same_date_only:
+            con.execute(
+                f"DELETE FROM {table} WHERE load_id IN (SELECT load_id FROM meta.loads WHERE {replaced})", params
+            )
+        else:
+            con.execute(f"DELETE FROM {table} WHERE source = ? AND snapshot_key = ?", [row.source, row.snapshot_key])
+        con.execute(f"UPDATE meta.loads SET status = 'superseded' WHERE {replaced}", params)
         con.register("staged_frame", frame.to_arrow())
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame")
         con.unregister("staged_frame")
@@ -221,6 +228,25 @@ def replace_tables(con, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+def feed_validators(con, source: str, url: str) -> dict | None:
+    """What was fetched from `url` last time (ETag, Last-Modified, served date, raw file), if anything."""
+    row = con.execute(
+        "SELECT etag, last_modified, served_date, content_sha256, raw_path FROM meta.feed_validators "
+        "WHERE source = ? AND url = ?",
+        [source, url],
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(["etag", "last_modified", "served_date", "content_sha256", "raw_path"], row, strict=True))
+
+
+def save_feed_validators(con, source: str, url: str, etag, last_modified, served_date, sha256, raw_path) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO meta.feed_validators VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, url, etag, last_modified, served_date, sha256, raw_path, utcnow()],
+    )
 
 
 def read_table(con, sql: str, params: list | None = None) -> pl.DataFrame:

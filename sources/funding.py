@@ -1,0 +1,211 @@
+"""Funding feeds: AI investment by country and year, kept by edition.
+
+| source              | what                                                              | bundled under data/funding/ |
+|---------------------|-------------------------------------------------------------------|-----------------------------|
+| funding-ai-index    | Stanford AI Index (Quid) via OWID: private investment, newly funded companies | ai_index_owid/<edition>/ |
+| funding-cset        | CSET estimated private investment by country via OWID              | cset_owid/<edition>/        |
+| funding-eto         | ETO Country Activity Tracker export (estimated, disclosed; by field)| eto_country_activity_tracker/<edition>/ |
+| funding-oecd-vc     | OECD.AI venture capital in AI (Preqin): all, generative AI, compute | oecd_ai_vc_preqin/<edition>/ |
+| funding-published   | figures published only in reports, one row per figure              | published/                  |
+
+Editions: a feed file's edition is the name of the folder holding it (`2025-04/`), so a newer
+edition is a new folder next to the old one, a new snapshot key and a new load; the old one stays
+published. A feed URL is fetched with conditional GET (flows/loading.py); its edition is the date
+the server says the content was last modified (else the day it was first fetched), and new
+content at the same URL is published next to the earlier editions. Published figures carry their
+edition (publication date) on every row.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import replace
+from pathlib import PurePosixPath
+from typing import ClassVar
+from urllib.parse import urlparse
+
+import polars as pl
+
+from expectations.funding import FundingContext, validate_observations
+from expectations.gate import GateReport
+from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source, local_path
+from sources.files import discover_files, read_bytes
+from transforms import funding_feeds as feeds
+from transforms.csvio import read_csv_text
+from transforms.errors import SnapshotRejected
+from transforms.funding import FUNDING_DIR, edition_start, is_edition, load_crosswalk, normalise
+
+
+def folder_edition(ref: SnapshotRef) -> str | None:
+    """The edition named by the folder holding a local file (`.../2025-04/file.csv`)."""
+    path = local_path(ref.location)
+    if path is None:
+        return None
+    name = path.parent.name
+    return name if is_edition(name) else None
+
+
+def file_name(ref: SnapshotRef) -> str:
+    path = local_path(ref.location)
+    return path.name if path is not None else PurePosixPath(urlparse(ref.location).path).name
+
+
+class FundingSource(Source):
+    kind = "funding"
+    core_table = "core.funding_observations"
+    keeps_editions = True
+    conditional_get = True
+    folder: ClassVar[str]  # under data/funding/
+    earliest_year: ClassVar[int]  # the first year the source covers
+    publication: ClassVar[str]  # the dataset's title
+    home_url: ClassVar[str]  # the publisher's page for the dataset (bundled copies: see data/README.md)
+
+    def default_location(self) -> str:
+        return str(FUNDING_DIR / self.folder)
+
+    def discover(self, location: str) -> list[SnapshotRef]:
+        refs = []
+        for ref in discover_files(self.name, location):
+            edition = folder_edition(ref)
+            refs.append(replace(ref, snapshot_date=edition_start(edition) if edition else None))
+        return sorted(refs, key=lambda r: (r.snapshot_date is None, r.snapshot_date, r.key))
+
+    def fetch(self, ref: SnapshotRef) -> bytes:
+        return read_bytes(ref)
+
+    def edition(self, ref: SnapshotRef) -> str:
+        """The feed file's edition: its folder's name, or the date a URL's content was served."""
+        if edition := folder_edition(ref):
+            return edition
+        if local_path(ref.location) is None and ref.snapshot_date is not None:
+            return ref.snapshot_date.isoformat()
+        raise SnapshotRejected(
+            [
+                {
+                    "check": "edition",
+                    "reason": f"no edition for {ref.key!r}: put the file in a folder named by its "
+                    "edition date (YYYY, YYYY-MM or YYYY-MM-DD), e.g. 2026-04/",
+                }
+            ]  # fmt: skip
+        )
+
+    def constants(self, ref: SnapshotRef, edition: str) -> dict[str, str]:
+        url = ref.location if local_path(ref.location) is None else self.home_url
+        return {"series": self.name, "publication": self.publication, "edition": edition, "source_url": url}
+
+    @abstractmethod
+    def rows(self, table: pl.DataFrame, ref: SnapshotRef, edition: str) -> pl.DataFrame:
+        """This feed's layout -> rows as published (transforms/funding_feeds.py)."""
+
+    def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
+        edition = self.edition(ref)
+        frame = normalise(self.rows(read_csv_text(raw), ref, edition), load_crosswalk())
+        return ParsedSnapshot(frame, frame["edition_date"].max(), self.details(frame))
+
+    @staticmethod
+    def details(frame: pl.DataFrame) -> dict:
+        return {
+            "editions": sorted(frame["edition"].unique().to_list()),
+            "metrics": sorted(frame["metric"].unique().to_list()),
+            "periods": f"{frame['period_start'].min()} .. {frame['period_end'].max()}",
+            "regions": frame["region_code"].n_unique(),
+        }
+
+    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+        funding = FundingContext(today=context.today, earliest_year=self.earliest_year, crosswalk=load_crosswalk())
+        return validate_observations(frame, funding)
+
+
+OWID_MONEY = ("USD", "constant-2021-USD")  # OWID shows these series in constant 2021 US$
+
+
+class AIIndex(FundingSource):
+    name = "funding-ai-index"
+    description = "Stanford AI Index (Quid) private investment and newly funded AI companies, via OWID"
+    folder = "ai_index_owid"
+    earliest_year = 2013
+    publication = "Stanford AI Index (Quid), via Our World in Data"
+    home_url = "https://ourworldindata.org/grapher/private-investment-in-artificial-intelligence"
+    units = {"Global total private investment in AI": OWID_MONEY, "Newly founded AI companies": ("count", None)}
+
+    def rows(self, table, ref, edition):
+        return feeds.owid(table, self.units, load_crosswalk(), **self.constants(ref, edition))
+
+
+class CSET(FundingSource):
+    name = "funding-cset"
+    description = "CSET estimated private investment in AI by country, via OWID"
+    folder = "cset_owid"
+    earliest_year = 2014
+    publication = "CSET estimated private investment in AI, via Our World in Data"
+    home_url = "https://ourworldindata.org/grapher/private-investment-in-artificial-intelligence-cset"
+    units = {"Estimated investment": OWID_MONEY}
+
+    def rows(self, table, ref, edition):
+        return feeds.owid(table, self.units, load_crosswalk(), **self.constants(ref, edition))
+
+
+class ETO(FundingSource):
+    name = "funding-eto"
+    description = "ETO Country Activity Tracker: estimated and disclosed AI investment by country and AI field"
+    folder = "eto_country_activity_tracker"
+    earliest_year = 2014
+    publication = "Emerging Technology Observatory (CSET), Country Activity Tracker: AI companies"
+    home_url = "https://cat.eto.tech/"
+
+    def rows(self, table, ref, edition):
+        return feeds.eto(table, **self.constants(ref, edition))
+
+
+class OECDVentureCapital(FundingSource):
+    name = "funding-oecd-vc"
+    description = "OECD.AI venture capital in AI (Preqin): all AI, generative AI, AI compute"
+    folder = "oecd_ai_vc_preqin"
+    earliest_year = 2012
+    publication = "OECD.AI, venture capital investments in AI (Preqin)"
+    home_url = "https://oecd.ai/en/data?selectedArea=investments-in-ai-and-data"
+    # The three exports look alike (all say "-- All industries --"); only their names tell them apart.
+    segments = {
+        "vc_in_ai_all_industries_usd_m": "all",
+        "vc_in_generative_ai_usd_m": "generative_ai",
+        "vc_in_ai_compute_usd_m": "ai_compute",
+    }
+
+    def rows(self, table, ref, edition):
+        stem = file_name(ref).rsplit(".", 1)[0]
+        if stem not in self.segments:
+            raise SnapshotRejected(
+                [
+                    {
+                        "check": "file_name",
+                        "reason": f"cannot tell which OECD.AI series {file_name(ref)!r} is: name it "
+                        f"one of {[s + '.csv' for s in self.segments]}",
+                    }
+                ]  # fmt: skip
+            )
+        return feeds.oecd_vc(table, self.segments[stem], load_crosswalk(), **self.constants(ref, edition))
+
+
+class PublishedFigures(FundingSource):
+    name = "funding-published"
+    description = "Figures published only in reports (CB Insights, AI Index headlines, OECD, MacroPolo ...)"
+    folder = "published"
+    earliest_year = 2010
+    publication = "published figures"
+    home_url = ""
+    # Every row carries its own edition; a changed file under the same name is a corrected
+    # compilation that replaces the previous one (its older rows are still in it).
+    keeps_editions = False
+
+    def discover(self, location: str) -> list[SnapshotRef]:
+        return discover_files(self.name, location)
+
+    def edition(self, ref: SnapshotRef) -> str:
+        return ""  # per row
+
+    def rows(self, table, ref, edition):
+        return feeds.published_figures(table, load_crosswalk())
+
+
+def funding_sources() -> list[Source]:
+    return [AIIndex(), CSET(), ETO(), OECDVentureCapital(), PublishedFigures()]

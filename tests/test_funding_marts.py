@@ -1,0 +1,134 @@
+"""Funding marts on real parsed files (plus the derived newer edition), checked by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from expectations.marts import validate_mart
+from sources.funding import AIIndex, PublishedFigures
+from transforms import funding_marts as fm
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNDING = ROOT / "data" / "funding"
+TEST_FILES = Path(__file__).resolve().parent / "data" / "funding"
+AI_INDEX_FILE = "private-investment-in-artificial-intelligence.csv"
+
+
+def loaded(source, path: Path, load_id: str) -> pl.DataFrame:
+    """A file as the core table holds it after a publish."""
+    [ref] = source.discover(str(path))
+    frame = source.parse(path.read_bytes(), ref).frame
+    return frame.with_columns(
+        pl.lit(load_id).alias("load_id"), pl.lit(source.name).alias("source"), pl.lit(ref.key).alias("snapshot_key")
+    )
+
+
+@pytest.fixture(scope="module")
+def observations() -> pl.DataFrame:
+    return pl.concat(
+        [
+            loaded(AIIndex(), FUNDING / "ai_index_owid" / "2025-04" / AI_INDEX_FILE, "ai-2025-04"),
+            loaded(AIIndex(), TEST_FILES / "newer_edition" / "2026-04" / AI_INDEX_FILE, "ai-2026-04"),
+            loaded(PublishedFigures(), FUNDING / "published" / "published_figures.csv", "published"),
+        ]
+    )
+
+
+def test_share_of_world_and_growth(observations):
+    by_country = fm.funding_by_country(observations)
+    us_2024 = by_country.filter(
+        source="funding-ai-index", edition="2025-04", metric="private_investment", region_code="US", year=2024
+    ).row(0, named=True)
+    assert us_2024["share_of_world"] == pytest.approx(94222887831 / 130255020381)  # 0.7234
+    assert us_2024["yoy_growth"] == pytest.approx(94222887831 / 64353633104 - 1)  # +46.4 %
+    assert us_2024["usd_billions"] == pytest.approx(94.222887831)
+    first = by_country.filter(edition="2025-04", metric="private_investment", region_code="CN", year=2013)
+    assert first["yoy_growth"].to_list() == [None]  # no 2012 in the feed
+    assert validate_mart(
+        "marts.funding_by_country", by_country.select(fm.FUNDING_MART_COLUMNS["marts.funding_by_country"])
+    ).success
+
+
+def test_gap_is_latest_edition_by_default_all_editions_kept(observations):
+    gap = fm.funding_gap(observations).filter(source="funding-ai-index", metric="private_investment")
+    assert sorted(set(gap["edition"])) == ["2025-04", "2026-04"]
+    latest = gap.filter(pl.col("latest_edition"))
+    assert set(latest["edition"]) == {"2026-04"} and latest["year"].to_list() == list(range(2013, 2025))
+    y2023 = {r["edition"]: r for r in gap.filter(year=2023).iter_rows(named=True)}
+    assert (y2023["2025-04"]["value_a"], y2023["2025-04"]["value_b"]) == (64353633104, 8419883187)
+    assert y2023["2025-04"]["ratio"] == pytest.approx(7.643, abs=1e-3)
+    assert (y2023["2026-04"]["value_a"], y2023["2026-04"]["value_b"]) == (70788996414, 9430269169)
+    assert y2023["2026-04"]["difference"] == 70788996414 - 9430269169
+    columns = fm.FUNDING_MART_COLUMNS["marts.funding_gap_all_editions"]
+    assert validate_mart("marts.funding_gap_all_editions", fm.funding_gap(observations).select(columns)).success
+
+
+def test_revisions_list_what_a_newer_edition_changed(observations):
+    revisions = fm.funding_revisions(observations)
+    ai = revisions.filter(source="funding-ai-index").sort("region_code")
+    assert ai.select("region_code", "period", "old_edition", "new_edition", "old_value", "new_value").rows() == [
+        ("CN", "2023", "2025-04", "2026-04", 8419883187.0, 9430269169.0),
+        ("US", "2023", "2025-04", "2026-04", 64353633104.0, 70788996414.0),
+    ]
+    assert ai["old_load_id"].to_list() == ["ai-2025-04"] * 2 and ai["new_load_id"].to_list() == ["ai-2026-04"] * 2
+    cb = revisions.filter(series="cb-insights-state-of-ai", metric="equity_funding", period="2023", region_code="WORLD")
+    assert cb.select("old_edition", "old_value", "new_edition", "new_value").rows() == [
+        ("2024-01", 42.5, "2024-04", 52.1)
+    ]
+    assert cb["change_pct"][0] == pytest.approx(52.1 / 42.5 - 1)
+    # 2022 world funding across three CB Insights editions: 45.8 -> 47.3 -> 58.7
+    chain = revisions.filter(series="cb-insights-state-of-ai", metric="equity_funding", period="2022")
+    assert chain.sort("new_edition_date").select("old_value", "new_value").rows() == [(45.8, 47.3), (47.3, 58.7)]
+    columns = fm.FUNDING_MART_COLUMNS["marts.funding_revisions"]
+    assert validate_mart("marts.funding_revisions", revisions.select(columns)).success
+
+
+def test_race_by_year_puts_the_year_end_gap_next_to_funding(observations):
+    gap = pl.DataFrame(
+        [
+            ("open-llm-v2", date(2024, 7, 13), "publisher", "all", "CN", "US", 42.49, 36.18, 6.31),
+            ("open-llm-v2", date(2024, 12, 11), "publisher", "all", "US", "CN", 43.9, 42.91, 0.99),
+            ("open-llm-v2", date(2024, 12, 11), "publisher", "official", "US", "CN", 40.0, 39.0, 1.0),
+            ("open-llm-v2", date(2024, 12, 11), "lineage", "all", "CN", "US", 45.0, 43.9, 1.1),
+            ("open-llm-v2", date(2025, 3, 21), "publisher", "all", "CN", "US", 47.98, 44.85, 3.13),
+        ],
+        schema=[
+            "leaderboard", "snapshot_date", "attribution", "scope", "leader", "follower", "leader_score",
+            "follower_score", "gap",
+        ],
+        orient="row",
+    )  # fmt: skip
+    race = fm.race_by_year(gap, fm.funding_gap(observations))
+    frontier = race.filter(measure="frontier_gap")
+    assert frontier.select("year", "as_of", "value_a", "value_b", "difference").rows() == [
+        (2024, "2024-12-11", 43.9, 42.91, 0.99),
+        (2025, "2025-03-21", 44.85, 47.98, -3.13),
+    ]
+    ai_2024 = race.filter(measure="funding_ratio", source="funding-ai-index", year=2024).row(0, named=True)
+    assert (ai_2024["as_of"], ai_2024["metric"]) == ("2026-04", "private_investment")  # latest edition, money only
+    assert ai_2024["ratio"] == pytest.approx(94222887831 / 8025155207)  # 11.74
+    assert set(race.filter(source="funding-ai-index")["year"]) == set(range(2013, 2025))
+    assert validate_mart("marts.race_by_year", race).success
+
+
+def test_a_mart_gate_catches_a_wrong_ratio(observations):
+    gap = fm.funding_gap(observations).select(fm.FUNDING_MART_COLUMNS["marts.funding_gap_all_editions"])
+    broken = gap.with_columns(pl.col("ratio") * 1.5)
+    report = validate_mart("marts.funding_gap_all_editions", broken)
+    assert not report.success and {f["column"] for f in report.failures} == {"ratio_error"}
+
+
+def test_overlapping_compilations_give_one_figure_each(observations):
+    bundled = observations.filter(source="funding-published")
+    courseon = pl.col("publication").str.contains("Courseon")
+    overlap = bundled.filter(courseon).with_columns(pl.lit("other").alias("load_id"), pl.col("value") * 2)
+    both = pl.concat([bundled, overlap])
+    assert len(fm.funding_gap(both).filter(pl.col("series").str.contains("Courseon"))) == 4  # US, CN twice each
+    kept = fm.one_figure_per_key(both)
+    assert len(kept) == len(bundled) and set(kept["load_id"]) == {"published"}  # the more complete load wins
+    [row] = fm.funding_gap(kept).filter(pl.col("series").str.contains("Courseon")).iter_rows(named=True)
+    assert (row["year"], row["value_a"], row["value_b"]) == (2023, 67.22, 7.76)

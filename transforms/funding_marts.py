@@ -1,0 +1,218 @@
+"""Funding marts from core.funding_observations (and the leaderboard gap). Pure: frames in, frames out.
+
+A series is (source, series, metric, segment, unit, price basis): every mart row stays inside one
+series and one edition, so sources, editions and price bases are never mixed. The latest edition
+of a series is the one with the newest edition date that reports it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from aigap.config import HEADLINE_PAIR as DEFAULT_PAIR
+from transforms.funding import ADDITIVE_KINDS, MONEY_UNITS, WORLD, usd_billions
+
+SERIES = ["source", "series", "metric", "segment", "unit", "price_basis"]
+EDITION = [*SERIES, "edition", "edition_date"]
+FUNDING_TABLE = "core.funding_observations"
+RACE_ATTRIBUTION = "publisher"  # the leaderboard gap shown next to funding in marts.race_by_year
+REVISION_TOLERANCE = 1e-9  # relative; equal figures re-serialised are not revisions
+
+
+def one_figure_per_key(observations: pl.DataFrame) -> pl.DataFrame:
+    """Where two published loads of a source report the same figure (two compilations of published
+    figures overlapping), keep the one from the load with more rows (the more complete copy; ties:
+    the first load_id in sort order), as the leaderboard marts do for overlapping snapshots."""
+    keys = [*SERIES, "edition", "period", "region_code"]
+    sizes = observations.group_by("load_id").len()
+    return (
+        observations.join(sizes, on="load_id")
+        .sort(["len", "load_id"], descending=[True, False])
+        .unique(keys, keep="first", maintain_order=True)
+        .drop("len")
+    )
+
+
+def annual(observations: pl.DataFrame) -> pl.DataFrame:
+    """Full-year amounts and counts, with the latest edition of each series marked."""
+    return (
+        observations.filter(pl.col("period_type") == "year", pl.col("metric_kind").is_in(ADDITIVE_KINDS)).with_columns(
+            (pl.col("edition_date") == pl.col("edition_date").max().over(SERIES)).alias("latest_edition")
+        )  # fmt: skip
+    )
+
+
+def funding_by_country(observations: pl.DataFrame) -> pl.DataFrame:
+    """Per series, edition, year and region: value, share of the world total, year-on-year growth."""
+    rows = annual(observations)
+    keys = [*EDITION, "year"]
+    world = rows.filter(pl.col("region_code") == WORLD).select(*keys, pl.col("value").alias("world_value"))
+    regions = rows.filter(pl.col("region_kind").is_in(["country", "aggregate"]))
+    previous = regions.select(
+        *keys[:-1], (pl.col("year") + 1).alias("year"), "region_code", pl.col("value").alias("previous_value")
+    )
+    return (
+        regions.join(world, on=keys, how="left", nulls_equal=True)
+        .join(previous, on=[*keys, "region_code"], how="left", nulls_equal=True)
+        .with_columns(
+            usd_billions(pl.col("value"), pl.col("unit")).alias("usd_billions"),
+            pl.when(pl.col("world_value") > 0).then(pl.col("value") / pl.col("world_value")).alias("share_of_world"),
+            pl.when(pl.col("previous_value") > 0)
+            .then(pl.col("value") / pl.col("previous_value") - 1)
+            .alias("yoy_growth"),
+        )
+        .sort([*keys, "region_code"], nulls_last=True)
+    )
+
+
+def funding_gap(observations: pl.DataFrame, pair: tuple[str, str] = DEFAULT_PAIR) -> pl.DataFrame:
+    """Country A vs country B per series, edition and year, wherever the source gives both."""
+    a, b = pair
+    rows = annual(observations)
+    keys = [*EDITION, "latest_edition", "year"]
+    side = rows.select(*keys, "region_code", "value", "complete")
+    both = side.filter(pl.col("region_code") == a).join(
+        side.filter(pl.col("region_code") == b), on=keys, how="inner", suffix="_b", nulls_equal=True
+    )
+    return both.select(
+        *keys,
+        pl.lit(a).alias("country_a"),
+        pl.lit(b).alias("country_b"),
+        pl.col("value").alias("value_a"),
+        pl.col("value_b"),
+        pl.when(pl.col("value_b") != 0).then(pl.col("value") / pl.col("value_b")).alias("ratio"),
+        (pl.col("value") - pl.col("value_b")).alias("difference"),
+        (pl.col("complete") & pl.col("complete_b")).alias("complete"),
+    ).sort(keys, nulls_last=True)
+
+
+def funding_revisions(observations: pl.DataFrame) -> pl.DataFrame:
+    """Each figure a newer edition changed, against the previous edition of the series that reported it."""
+    keys = [*SERIES, "period", "region_code"]
+    ordered = observations.sort([*keys, "edition_date", "edition"], nulls_last=True).with_columns(
+        pl.col(c).shift(1).over(keys).alias(f"old_{c}") for c in ("edition", "edition_date", "value", "load_id")
+    )
+    changed = ordered.filter(
+        # editions of the same date (e.g. '2024' and '2024-01') have no order: not compared
+        (pl.col("edition_date") > pl.col("old_edition_date"))
+        & ((pl.col("value") - pl.col("old_value")).abs()
+           > REVISION_TOLERANCE * pl.max_horizontal(pl.col("value").abs(), pl.col("old_value").abs()))
+    )  # fmt: skip
+    return changed.select(
+        *SERIES,
+        "period",
+        "region_code",
+        "region_name",
+        "old_edition",
+        pl.col("edition").alias("new_edition"),
+        "old_edition_date",
+        pl.col("edition_date").alias("new_edition_date"),
+        "old_value",
+        pl.col("value").alias("new_value"),
+        (pl.col("value") - pl.col("old_value")).alias("change"),
+        pl.when(pl.col("old_value") != 0)
+        .then((pl.col("value") - pl.col("old_value")) / pl.col("old_value"))
+        .alias("change_pct"),
+        "old_load_id",
+        pl.col("load_id").alias("new_load_id"),
+    )
+
+
+RACE_COLUMNS = [
+    "year", "measure", "source", "series", "metric", "as_of", "country_a", "country_b", "value_a", "value_b",
+    "difference", "ratio", "unit", "price_basis", "complete",
+]  # fmt: skip
+
+
+def frontier_by_year(gap: pl.DataFrame, pair: tuple[str, str] = DEFAULT_PAIR) -> pl.DataFrame:
+    """Each leaderboard's last snapshot of every year, as A vs B frontier scores (marts.gap rows)."""
+    a, b = pair
+    rows = gap.filter(
+        (pl.col("attribution") == RACE_ATTRIBUTION)
+        & (pl.col("scope") == "all")
+        & (
+            ((pl.col("leader") == a) & (pl.col("follower") == b))
+            | ((pl.col("leader") == b) & (pl.col("follower") == a))
+        )
+    ).unique(["leaderboard", "snapshot_date"], keep="first")  # "US-CN" and "CN-US" are one pair
+    rows = rows.with_columns(pl.col("snapshot_date").dt.year().cast(pl.Int64).alias("year"))
+    year_end = rows.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max().over("leaderboard", "year"))
+    a_leads = pl.col("leader") == a
+    return year_end.select(
+        "year",
+        pl.lit("frontier_gap").alias("measure"),
+        pl.col("leaderboard").alias("source"),
+        pl.col("attribution").alias("series"),
+        pl.lit("frontier_score").alias("metric"),
+        pl.col("snapshot_date").cast(pl.Utf8).alias("as_of"),
+        pl.lit(a).alias("country_a"),
+        pl.lit(b).alias("country_b"),
+        pl.when(a_leads).then(pl.col("leader_score")).otherwise(pl.col("follower_score")).alias("value_a"),
+        pl.when(a_leads).then(pl.col("follower_score")).otherwise(pl.col("leader_score")).alias("value_b"),
+        pl.when(a_leads).then(pl.col("gap")).otherwise(-pl.col("gap")).alias("difference"),
+        pl.lit(None, dtype=pl.Float64).alias("ratio"),
+        pl.lit("points").alias("unit"),
+        pl.lit(None, dtype=pl.Utf8).alias("price_basis"),
+        pl.lit(True).alias("complete"),
+    )
+
+
+def race_by_year(gap: pl.DataFrame | None, funding_gap_rows: pl.DataFrame) -> pl.DataFrame:
+    """Per year, the leaderboard frontier gap next to every funding source's US/CN ratio (latest
+    editions, money amounts of the whole market), in long form: one row per year and measure."""
+    funding = funding_gap_rows.filter(
+        pl.col("latest_edition") & (pl.col("segment") == "all") & pl.col("unit").is_in(MONEY_UNITS)
+    ).select(
+        "year",
+        pl.lit("funding_ratio").alias("measure"),
+        "source",
+        "series",
+        "metric",
+        pl.col("edition").alias("as_of"),
+        "country_a",
+        "country_b",
+        "value_a",
+        "value_b",
+        "difference",
+        "ratio",
+        "unit",
+        "price_basis",
+        "complete",
+    )
+    frames = [funding]
+    if gap is not None and len(gap):
+        frames.insert(0, frontier_by_year(gap))
+    return pl.concat([f.select(RACE_COLUMNS) for f in frames], how="vertical_relaxed").sort(
+        ["year", "measure", "source", "series", "metric"]
+    )
+
+
+# Mart table -> the columns it publishes, in order (matches warehouse/migrations/004_funding.sql).
+FUNDING_MART_COLUMNS = {
+    "marts.funding_by_country": [
+        *SERIES, "edition", "edition_date", "latest_edition", "year", "region_code", "region_name", "region_kind",
+        "value", "usd_billions", "world_value", "share_of_world", "yoy_growth", "complete",
+    ],
+    "marts.funding_gap_all_editions": [
+        *SERIES, "edition", "edition_date", "latest_edition", "year", "country_a", "country_b", "value_a",
+        "value_b", "ratio", "difference", "complete",
+    ],
+    "marts.funding_revisions": [
+        *SERIES, "period", "region_code", "region_name", "old_edition", "new_edition", "old_edition_date",
+        "new_edition_date", "old_value", "new_value", "change", "change_pct", "old_load_id", "new_load_id",
+    ],
+    "marts.race_by_year": RACE_COLUMNS,
+}  # fmt: skip
+
+
+def funding_marts(inputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The mart builder (transforms/marts.py MART_BUILDERS): runs after the leaderboard marts, so
+    `built` already holds marts.gap for marts.race_by_year."""
+    observations = one_figure_per_key(inputs.core[FUNDING_TABLE])
+    gap_rows = funding_gap(observations)
+    return {
+        "marts.funding_by_country": funding_by_country(observations),
+        "marts.funding_gap_all_editions": gap_rows,
+        "marts.funding_revisions": funding_revisions(observations),
+        "marts.race_by_year": race_by_year(built.get("marts.gap"), gap_rows),
+    }

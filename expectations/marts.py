@@ -37,6 +37,19 @@ def _gap(E) -> list:
     return checks
 
 
+def _open_weights_gap(E) -> list:
+    keys = ["leaderboard", "snapshot_date", "attribution", "weights", "leader", "follower"]
+    checks = [E.ExpectCompoundColumnsToBeUnique(column_list=keys)]
+    for column in [*keys, "leader_score", "follower_score", "gap", "leader_model", "follower_model"]:
+        checks.append(E.ExpectColumnValuesToNotBeNull(column=column))
+    checks.append(E.ExpectColumnValuesToBeInSet(column="weights", value_set=["open", "proprietary"]))
+    checks.append(E.ExpectColumnValuesToBeBetween(column="gap", min_value=0))
+    checks.append(
+        E.ExpectColumnValuesToBeBetween(column="gap_minus_score_difference", min_value=-TOLERANCE, max_value=TOLERANCE)
+    )
+    return checks
+
+
 def _gap_checks(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         (pl.col("gap") - (pl.col("leader_score") - pl.col("follower_score"))).alias("gap_minus_score_difference")
@@ -47,6 +60,7 @@ def _gap_checks(frame: pl.DataFrame) -> pl.DataFrame:
 MART_SUITES: dict[str, tuple[Callable, Callable[[pl.DataFrame], pl.DataFrame] | None, list[str]]] = {
     "marts.country_frontier": (_frontier, None, ["leaderboard", "snapshot_date", "attribution", "country"]),
     "marts.gap": (_gap, _gap_checks, ["leaderboard", "snapshot_date", "attribution"]),
+    "marts.open_weights_gap": (_open_weights_gap, _gap_checks, ["leaderboard", "snapshot_date", "weights"]),
 }
 
 

@@ -32,6 +32,7 @@ class Staged:
     path: str | None = None  # staged parquet
     details: dict = field(default_factory=dict)
     rejected: list[dict] | None = None
+    table: str | None = None  # the core table to publish into (None: the source's core_table)
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,27 @@ class LoadOutcome:
 
 
 def fetch(ref: SnapshotRef, warehouse: Path) -> LandedFile:
-    """Get the snapshot's bytes and land them, immutable and content-addressed."""
-    data = registry()[ref.source].fetch(ref)
-    return land(raw_dir(warehouse), ref.source, ref.key, data)
+    """Get the snapshot's bytes and land them, immutable and content-addressed.
+
+    The HTTP validators recorded with the key's last load make the request conditional: an
+    unchanged resource answers 304 and the bytes already landed are used (so the load is skipped).
+    """
+    adapter = registry()[ref.source]
+    previous = None
+    if adapter.conditional_fetch:
+        with store.connect(warehouse) as con:
+            previous = store.last_fetch(con, ref.source, ref.key)
+    fetched = adapter.fetch_conditional(ref, previous["validators"] if previous else None)
+    if fetched.not_modified and previous:
+        path = warehouse.parent / previous["raw_path"]
+        return LandedFile(path, previous["sha256"], path.stat().st_size, previous["validators"])
+    if fetched.content is None:
+        raise RuntimeError(f"{ref.source} {ref.key}: 304 Not Modified but nothing was landed before")
+    validators = {"etag": fetched.etag, "last_modified": fetched.last_modified}
+    landed = land(raw_dir(warehouse), ref.source, ref.key, fetched.content)
+    if any(validators.values()):
+        landed = LandedFile(landed.path, landed.sha256, landed.size, validators)
+    return landed
 
 
 def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path) -> LoadOutcome | None:
@@ -82,20 +101,34 @@ def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path) -> Staged:
     try:
         parsed = registry()[ref.source].parse(landed.path.read_bytes(), ref)
     except SnapshotRejected as exc:
-        return Staged(load_id, ref.snapshot_date, rejected=exc.reasons)
+        return Staged(load_id, ref.snapshot_date, details=_http(landed), rejected=exc.reasons)
     folder = staging_dir(warehouse)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{landed.sha256}.parquet"
     parsed.frame.with_columns(
         pl.lit(load_id).alias("load_id"), pl.lit(ref.source).alias("source"), pl.lit(ref.key).alias("snapshot_key")
     ).write_parquet(path)
-    return Staged(load_id, parsed.snapshot_date, len(parsed.frame), str(path), parsed.details)
+    return Staged(
+        load_id,
+        parsed.snapshot_date,
+        len(parsed.frame),
+        str(path),
+        {**parsed.details, **_http(landed)},
+        None,
+        parsed.table,
+    )
+
+
+def _http(landed: LandedFile) -> dict:
+    """The response's HTTP validators, for the ledger's details (the next conditional request)."""
+    return {"http": landed.validators} if landed.validators else {}
 
 
 def validate(ref: SnapshotRef, staged: Staged, warehouse: Path, today: date) -> GateReport:
     """Run the source's Great Expectations suite on the staged frame."""
+    series = registry()[ref.source].series(ref.key)
     with store.connect(warehouse) as con:
-        previous = store.previous_published_rows(con, ref.source, staged.snapshot_date or today)
+        previous = store.previous_published_rows(con, ref.source, staged.snapshot_date or today, series)
     frame = pl.read_parquet(staged.path)
     return registry()[ref.source].gate(frame, GateContext(today=today, previous_rows=previous))
 
@@ -123,8 +156,9 @@ def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_i
     """Write the validated rows and their ledger row in one transaction."""
     frame = pl.read_parquet(staged.path)
     row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
+    table = staged.table or registry()[ref.source].core_table
     with store.connect(warehouse) as con:
-        written = store.publish(con, registry()[ref.source].core_table, frame, row)
+        written = store.publish(con, table, frame, row)
     Path(staged.path).unlink(missing_ok=True)
     return LoadOutcome(ref.source, ref.key, staged.snapshot_date, "published", staged.load_id, written)
 
@@ -154,7 +188,7 @@ def skip_duplicate_content(ref, landed, warehouse: Path, started_at, flow_run_id
         if same_as is None:
             return None
         load_id = store.make_load_id(ref.source, ref.key, landed.sha256)
-        staged = Staged(load_id, ref.snapshot_date, details={"same_content_as": same_as})
+        staged = Staged(load_id, ref.snapshot_date, details={"same_content_as": same_as, **_http(landed)})
         row = _ledger_row(ref, landed, staged, warehouse, "skipped", started_at, flow_run_id)
         store.record(con, row)
     return LoadOutcome(ref.source, ref.key, ref.snapshot_date, "skipped", load_id, note=f"same content as {same_as}")

@@ -22,7 +22,7 @@ from aigap.config import warehouse_path
 from flows import loading
 from flows.marts import MartsOutcome, refresh_marts
 from sources import registry
-from sources.base import SnapshotRef
+from sources.base import SnapshotRef, SnapshotUnavailable
 from warehouse import store
 
 
@@ -36,12 +36,24 @@ def discover(source: str, location: str) -> list[SnapshotRef]:
     return registry()[source].discover(location)
 
 
+def _worth_retrying(task, task_run, state) -> bool:
+    """Retry a failed fetch, except when the source says nothing is published under the key."""
+    try:
+        state.result()
+    except SnapshotUnavailable:
+        return False
+    except Exception:
+        return True
+    return True
+
+
 @task(
     name="fetch",
     task_run_name="fetch {ref.source} {ref.key}",
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=[5, 30],
+    retry_condition_fn=_worth_retrying,
     timeout_seconds=900,
 )
 def fetch(ref: SnapshotRef, warehouse: Path):
@@ -222,7 +234,15 @@ def pipeline(
             if max_snapshots is not None and loaded >= max_snapshots:
                 log.info("source %s: stopping after %d new snapshot(s) (max_snapshots)", name, loaded)
                 break
-            outcome = load_snapshot(ref, path, today)
+            try:
+                outcome = load_snapshot(ref, path, today)
+            except SnapshotUnavailable as exc:
+                log.info("source %s: nothing published under %s: %s", name, ref.key, exc)
+                continue
+            except Exception as exc:  # e.g. a download that kept failing: nothing landed, retried next run
+                log.error("source %s: cannot load %s: %s", name, ref.key, exc)
+                summary.errors.append(f"{name} {ref.key}: {exc}")
+                continue
             summary.loads.append(outcome)
             loaded += outcome.status != "skipped"
     summary.marts = marts(path)

@@ -15,6 +15,7 @@ from typing import ClassVar
 import polars as pl
 
 from expectations.gate import GateReport
+from sources.http import Fetched
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,14 @@ class ParsedSnapshot:
     frame: pl.DataFrame
     snapshot_date: date
     details: dict = field(default_factory=dict)
+    # The core table to publish into, for a source whose snapshots feed more than one table
+    # (the Arena Space's tables with scores vs its metadata-only tables); None = Source.core_table.
+    table: str | None = None
+
+
+class SnapshotUnavailable(Exception):
+    """The source publishes nothing under this key (yet): e.g. a daily feed with no edition that day.
+    Not an error: nothing is landed or recorded, and the next run looks again."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,8 @@ class Source(ABC):
     # False for sources that only make sense online (the live Hub): a plain `aigap run` on the
     # bundled data skips them; they run when named (--only / --source) or by their deployment.
     in_default_run: ClassVar[bool] = True
+    # True when fetch_conditional can ask "changed since?" (HTTP ETag / Last-Modified).
+    conditional_fetch: ClassVar[bool] = False
 
     @abstractmethod
     def default_location(self) -> str: ...
@@ -66,6 +77,19 @@ class Source(ABC):
     @abstractmethod
     def fetch(self, ref: SnapshotRef) -> bytes:
         """The snapshot's raw bytes, exactly as offered."""
+
+    def fetch_conditional(self, ref: SnapshotRef, validators: dict | None) -> Fetched:
+        """Like fetch, for sources that can ask "changed since?" (HTTP ETag / Last-Modified).
+
+        `validators` are those recorded with the last load of this key; a source that supports
+        conditional requests answers Fetched(None, ..., status=304) when nothing changed.
+        """
+        return Fetched(self.fetch(ref), None, None, 200)
+
+    def series(self, key: str) -> str:
+        """Snapshots whose sizes are comparable (the gate's "not much smaller than the previous one"
+        check): keys starting with the same prefix. Default: the whole source."""
+        return ""
 
     @abstractmethod
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:

@@ -49,7 +49,7 @@ def test_landing_is_content_addressed_and_read_only(tmp_path):
 
 def test_migrations_apply_once(tmp_path):
     with store.connect(tmp_path / "w.duckdb") as connection:
-        assert store.migrate(connection) == ["001_foundation.sql"]
+        assert store.migrate(connection) == sorted(p.name for p in store.MIGRATIONS_DIR.glob("*.sql"))
         assert store.migrate(connection) == []
         schemas = {r[0] for r in connection.execute("SELECT schema_name FROM information_schema.schemata").fetchall()}
         assert {"meta", "core", "marts"} <= schemas

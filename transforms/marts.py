@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms import gaps
+from transforms import arena, gaps, open_llm_v1
 from transforms.attribution import attribute_publisher
 from transforms.registry import Registry
 
 # Core tables the marts read (flows/marts.py loads them).
-CORE_TABLES = ["core.open_llm_v2_entries"]
+CORE_TABLES = ["core.open_llm_v2_entries", "core.open_llm_v1_entries", "core.arena_entries", "core.arena_models"]
 
 # Mart table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
@@ -26,6 +26,7 @@ MART_COLUMNS = {
     "marts.gap": [
         "leaderboard", "snapshot_date", "attribution", "leader", "follower", "leader_score", "follower_score", "gap",
     ],
+    "marts.open_weights_gap": arena.OPEN_WEIGHTS_GAP_COLUMNS,
 }  # fmt: skip
 
 
@@ -60,8 +61,21 @@ def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     board = open_llm_v2_board(inputs.core["core.open_llm_v2_entries"])
     attribution = attribute_publisher(board.select("model_id", "namespace"), inputs.registry)
-    frontier = gaps.country_frontier(gaps.attribute(board, attribution))
-    return {"marts.country_frontier": frontier, "marts.gap": gaps.pair_gap(frontier)}
+    # Open LLM v1 and the Arena, publisher mode (transforms/open_llm_v1.py, transforms/arena.py).
+    v1 = inputs.core["core.open_llm_v1_entries"].with_columns(pl.lit(open_llm_v1.LEADERBOARD).alias("leaderboard"))
+    v1_attributed = open_llm_v1.attributed_open_llm_v1_board(one_load_per_snapshot(v1), inputs.registry)
+    arena_attributed = arena.attributed_arena_board(
+        one_load_per_snapshot(inputs.core["core.arena_entries"]), inputs.core["core.arena_models"], inputs.registry
+    )
+    attributed = pl.concat(
+        [gaps.attribute(board, attribution), v1_attributed, arena_attributed], how="diagonal_relaxed"
+    )
+    frontier = gaps.country_frontier(attributed)
+    return {
+        "marts.country_frontier": frontier,
+        "marts.gap": gaps.pair_gap(frontier),
+        "marts.open_weights_gap": arena.open_weights_gap(arena_attributed),
+    }
 
 
 MART_BUILDERS: list[Callable[[MartInputs, dict[str, pl.DataFrame]], dict[str, pl.DataFrame]]] = [

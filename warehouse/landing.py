@@ -20,6 +20,9 @@ class LandedFile:
     path: Path
     sha256: str
     size: int
+    # HTTP validators (etag, last_modified) of the response, kept in the ledger for the next
+    # conditional request; None for sources without them.
+    validators: dict | None = None
 
 
 def sha256_of(data: bytes) -> str:

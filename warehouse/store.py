@@ -139,14 +139,29 @@ def find_published_content(con, source: str, sha256: str) -> str | None:
     return None if row is None else row[0]
 
 
-def previous_published_rows(con, source: str, before: date) -> int | None:
-    """Rows of the latest published snapshot of `source` dated before `before` (for the size check)."""
+def previous_published_rows(con, source: str, before: date, key_prefix: str = "") -> int | None:
+    """Rows of the latest published snapshot of `source` dated before `before` (for the size check),
+    among keys starting with `key_prefix` (one series of a source that publishes several)."""
     row = con.execute(
         "SELECT rows_published FROM meta.loads WHERE source = ? AND status = 'published' "
-        "AND snapshot_date < ? ORDER BY snapshot_date DESC, finished_at DESC LIMIT 1",
-        [source, before],
+        "AND snapshot_date < ? AND starts_with(snapshot_key, ?) "
+        "ORDER BY snapshot_date DESC, finished_at DESC LIMIT 1",
+        [source, before, key_prefix],
     ).fetchone()
     return None if row is None else int(row[0])
+
+
+def last_fetch(con, source: str, snapshot_key: str) -> dict | None:
+    """The latest ledger row of this key with its landed file and recorded HTTP validators (for a
+    conditional request); None if the key was never loaded or has no validators."""
+    row = con.execute(
+        "SELECT content_sha256, raw_path, json_extract(details, '$.http') FROM meta.loads "
+        "WHERE source = ? AND snapshot_key = ? AND raw_path IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
+        [source, snapshot_key],
+    ).fetchone()
+    if row is None or row[2] is None:
+        return None
+    return {"sha256": row[0], "raw_path": row[1], "validators": json.loads(row[2])}
 
 
 def _insert_ledger(con, row: LedgerRow) -> None:

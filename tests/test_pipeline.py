@@ -15,6 +15,8 @@ from flows.pipeline import pipeline
 from sources.base import SnapshotRef
 
 SOURCE = "open-llm-v2-archive"
+# What a plain run loads from the bundled data, per source (published snapshots).
+BUNDLED = {"open-llm-v2-archive": 17, "open-llm-v1-archive": 2, "arena-archive": 39, "arena-daily": 21}
 
 
 def fingerprint(warehouse) -> dict[str, str]:
@@ -44,15 +46,19 @@ def query(warehouse, sql):
         con.close()
 
 
-def test_bundled_run_publishes_all_17_snapshots(bundled_run):
+def test_bundled_run_publishes_every_bundled_snapshot(bundled_run):
     warehouse, state = bundled_run
     assert state.is_completed(), state.message
     summary = state.result()
-    assert summary.counts() == {SOURCE: {"published": 17, "skipped": 0, "quarantined": 0}}
-    assert query(warehouse, "SELECT count(*) FROM meta.loads WHERE status = 'published'") == [(17,)]
-    assert query(warehouse, "SELECT count(*), count(DISTINCT snapshot_date) FROM marts.gap") == [(17, 17)]
+    assert summary.counts() == {s: {"published": n, "skipped": 0, "quarantined": 0} for s, n in BUNDLED.items()}
+    assert query(warehouse, "SELECT count(*) FROM meta.loads WHERE status = 'published'") == [(sum(BUNDLED.values()),)]
+    # every leaderboard has a US-China gap on every date it was published (Arena: 31 archived dates + 21 daily)
+    assert query(warehouse, "SELECT leaderboard, count(*), count(DISTINCT snapshot_date) FROM marts.gap GROUP BY 1 ORDER BY 1") == [
+        ("arena-text", 52, 52), ("open-llm-v1", 2, 2), ("open-llm-v2", 17, 17)
+    ]  # fmt: skip
+    core = ("open_llm_v2_entries", "open_llm_v1_entries", "arena_entries", "arena_models")
     assert query(warehouse, "SELECT sum(rows_published) FROM meta.loads") == query(
-        warehouse, "SELECT count(*) FROM core.open_llm_v2_entries"
+        warehouse, "SELECT " + " + ".join(f"(SELECT count(*) FROM core.{t})" for t in core)
     )
 
 
@@ -61,12 +67,14 @@ def test_known_gap_read_off_the_files(bundled_run):
     warehouse, _ = bundled_run
     row = query(
         warehouse,
-        "SELECT leader, follower, leader_score, follower_score, gap FROM marts.gap WHERE snapshot_date = '2024-07-13'",
+        "SELECT leader, follower, leader_score, follower_score, gap FROM marts.gap "
+        "WHERE snapshot_date = '2024-07-13' AND leaderboard = 'open-llm-v2'",
     )
     assert row == [("CN", "US", 42.49, 36.18, 6.31)]
     best = query(
         warehouse,
-        "SELECT best_model FROM marts.country_frontier WHERE snapshot_date = '2024-07-13' AND country = 'US'",
+        "SELECT best_model FROM marts.country_frontier WHERE snapshot_date = '2024-07-13' AND country = 'US' "
+        "AND leaderboard = 'open-llm-v2'",
     )
     assert best == [("meta-llama/Meta-Llama-3-70B-Instruct",)]
 
@@ -76,7 +84,7 @@ def test_second_run_publishes_nothing_and_changes_no_table(bundled_run):
     before = fingerprint(warehouse)
     state = pipeline(warehouse=str(warehouse), return_state=True)
     assert state.is_completed()
-    assert state.result().counts() == {SOURCE: {"published": 0, "skipped": 17, "quarantined": 0}}
+    assert state.result().counts() == {s: {"published": 0, "skipped": n, "quarantined": 0} for s, n in BUNDLED.items()}
     assert fingerprint(warehouse) == before
 
 
@@ -96,7 +104,7 @@ def test_bad_snapshots_are_quarantined_while_the_rest_publish(prefect_harness, a
     shutil.copy(BAD / "renamed_column.csv", renamed)
     warehouse = tmp_path / "w.duckdb"
 
-    code = main(["run", "--warehouse", str(warehouse), "--source", f"{SOURCE}={archive_copy}"])
+    code = main(["run", "--warehouse", str(warehouse), "--source", f"{SOURCE}={archive_copy}", "--only", SOURCE])
 
     assert code == 1
     printed = capsys.readouterr().out
@@ -125,12 +133,18 @@ def test_bad_snapshots_are_quarantined_while_the_rest_publish(prefect_harness, a
 
 def test_a_bad_replacement_keeps_the_last_good_state(prefect_harness, archive_copy, tmp_path):
     warehouse = tmp_path / "w.duckdb"
-    assert pipeline(warehouse=str(warehouse), locations={SOURCE: str(archive_copy)}, return_state=True).is_completed()
+    run = {
+        "warehouse": str(warehouse),
+        "locations": {SOURCE: str(archive_copy)},
+        "only": [SOURCE],
+        "return_state": True,
+    }
+    assert pipeline(**run).is_completed()
     before = fingerprint(warehouse)
     # the same snapshot key now holds broken content: scores multiplied by 100
     shutil.copy(BAD / "scores_times_100.csv", archive_copy / "scraped" / "2024-08-30.csv")
 
-    state = pipeline(warehouse=str(warehouse), locations={SOURCE: str(archive_copy)}, return_state=True)
+    state = pipeline(**run)
 
     assert state.is_failed() and "QUARANTINED" in state.message and "outside [0" in state.message
     after = fingerprint(warehouse)
@@ -162,13 +176,10 @@ def test_since_until_and_max_snapshots_limit_a_backfill(prefect_harness, tmp_pat
     from datetime import date
 
     warehouse = tmp_path / "w.duckdb"
-    state = pipeline(
-        warehouse=str(warehouse), since=date(2024, 8, 1), until=date(2024, 12, 31), max_snapshots=2, return_state=True
-    )
+    run = {"since": date(2024, 8, 1), "until": date(2024, 12, 31), "max_snapshots": 2, "only": [SOURCE]}
+    state = pipeline(warehouse=str(warehouse), **run, return_state=True)
     assert [o.snapshot_key for o in state.result().loads] == ["scraped/2024-08-01.csv", "scraped/2024-08-30.csv"]
-    state = pipeline(
-        warehouse=str(warehouse), since=date(2024, 8, 1), until=date(2024, 12, 31), max_snapshots=2, return_state=True
-    )
+    state = pipeline(warehouse=str(warehouse), **run, return_state=True)
     loads = state.result().loads
     assert [o.status for o in loads] == ["skipped", "skipped", "published", "published"]
     assert loads[-1].snapshot_key == "scraped/2024-10-01.csv"

@@ -158,7 +158,8 @@ def detect_layout(columns: list[str]) -> Layout:
     matches = [layout for layout in LAYOUTS if layout.required <= present]
     if matches:
         return max(matches, key=lambda layout: len(layout.required))
-    closest = min(LAYOUTS, key=lambda layout: len(layout.required - present))
+    # closest: fewest columns missing, then most columns matched
+    closest = min(LAYOUTS, key=lambda layout: (len(layout.required - present), -len(layout.required & present)))
     missing = sorted(closest.required - present)
     unexpected = sorted(present - set().union(*(layout.required for layout in LAYOUTS)))
     reason = f"header matches no known Arena layout; closest is '{closest.name}', missing {missing}"

@@ -36,28 +36,20 @@ def discover(source: str, location: str) -> list[SnapshotRef]:
     return registry()[source].discover(location)
 
 
-def _worth_retrying(task, task_run, state) -> bool:
-    """Retry a failed fetch, except when the source says nothing is published under the key."""
-    try:
-        state.result()
-    except SnapshotUnavailable:
-        return False
-    except Exception:
-        return True
-    return True
-
-
 @task(
     name="fetch",
     task_run_name="fetch {ref.source} {ref.key}",
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=[5, 30],
-    retry_condition_fn=_worth_retrying,
     timeout_seconds=900,
 )
 def fetch(ref: SnapshotRef, warehouse: Path):
-    return loading.fetch(ref, warehouse)
+    try:
+        return loading.fetch(ref, warehouse)
+    except SnapshotUnavailable as exc:
+        # Not a failure (e.g. a day not published yet): the task completes and hands the reason on.
+        return exc
 
 
 @task(name="stage", task_run_name="stage {ref.source} {ref.key}", cache_policy=NO_CACHE)
@@ -97,6 +89,8 @@ def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.Loa
         log.info("skip %s %s: %s", ref.source, ref.key, known.note)
         return known
     landed = fetch(ref, warehouse)
+    if isinstance(landed, SnapshotUnavailable):
+        raise landed
     log.info("fetched %s %s: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
     if known := loading.known_outcome(ref, landed, warehouse):
         log.info("skip %s %s: %s", ref.source, ref.key, known.note)

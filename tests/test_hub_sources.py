@@ -199,3 +199,28 @@ def test_cli_runs_the_hub_sources_end_to_end(prefect_harness, local_hub, tmp_pat
     assert "arena-space: 0 published, 3 skipped, 0 quarantined" in second
     assert len(hub.requested("/resolve/", "GET")) == downloads_before
     assert query(warehouse, "SELECT count(*) FROM meta.loads") == [(5 + 2 + 3,)]
+
+
+def test_cli_backfill_window_on_the_hub(prefect_harness, local_hub, tmp_path):
+    # --since/--until select revisions by commit date; --max-snapshots caps the new ones loaded
+    hub, url, v2, _ = local_hub
+    warehouse = tmp_path / "w.duckdb"
+    window = ["--since", "2024-12-15", "--until", "2025-03-01", "--max-snapshots", "1"]
+    code = main(
+        [
+            "run",
+            "--warehouse",
+            str(warehouse),
+            "--source",
+            f"open-llm-v2-hub={url}",
+            "--only",
+            "open-llm-v2-hub",
+            *window,
+        ]
+    )
+    assert code == 0
+    # 2024-12-20 (README edit) is the first revision in the window: its parquet is new to this warehouse
+    assert query(warehouse, "SELECT snapshot_key, snapshot_date, status FROM meta.loads") == [
+        (v2["readme"], date(2024, 12, 20), "published")
+    ]
+    assert hub.requested("5e5e5e5e.parquet") == []  # 2025-03-21 is outside the window

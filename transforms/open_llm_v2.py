@@ -232,15 +232,20 @@ _TYPE_LABELS = {
 }
 
 
+# Columns known to carry nothing aigap needs (an HTML link, a type symbol, ids): never "unknown".
+PRESENTATION_COLUMNS = frozenset({"eval_name", "T", "Model", "t", "model", "url", "id"})
+
+
 def detect_variant(columns: list[str], variants: tuple[Variant, ...] = VARIANTS, label: str = "Open LLM v2") -> Variant:
     """The most specific known variant whose columns are all present, or a rejection naming what is missing."""
     present = set(columns)
     matches = [v for v in variants if v.required <= present]
     if matches:
         return max(matches, key=lambda v: len(v.required))
-    closest = min(variants, key=lambda v: len(v.required - present))
+    # closest: fewest columns missing, then most columns matched
+    closest = min(variants, key=lambda v: (len(v.required - present), -len(v.required & present)))
     missing = sorted(closest.required - present)
-    unexpected = sorted(present - set().union(*(v.required for v in variants)))
+    unexpected = sorted(present - set().union(*(v.required for v in variants)) - PRESENTATION_COLUMNS)
     reason = f"header matches no known {label} layout; closest is '{closest.name}', missing {missing}"
     if unexpected:
         reason += f", unknown columns {unexpected[:10]} (renamed?)"

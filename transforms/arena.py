@@ -252,10 +252,11 @@ def _entries(frame: pl.DataFrame, details: dict) -> pl.DataFrame:
         *(_number(c, pl.Int64) for c in ("rank", "votes", "rank_stylectrl") if c in frame.columns),
         *(_ci_parts() if "ci" in frame.columns else []),
     )
-    unscored = frame.filter(pl.col("score").is_in(["-", ""]) | pl.col("score").is_null())
-    if len(unscored):
-        details["rows_without_arena_score"] = len(unscored)
-        frame = frame.filter(~(pl.col("score").is_in(["-", ""]) | pl.col("score").is_null()))
+    # Only the Space's explicit `-` means "no Arena score"; an empty or garbled score stays and fails the gate.
+    unscored = pl.col("score").fill_null("") == "-"
+    if n_unscored := frame.select(unscored.sum()).item():
+        details["rows_without_arena_score"] = n_unscored
+        frame = frame.filter(~unscored)
     frame = frame.with_columns(_number("score"))
     if "rank" in frame.columns:
         frame = frame.with_columns(pl.lit(rank_style(frame["rank"])).alias("rank_style"))

@@ -59,11 +59,16 @@ def main() -> None:
     # 5. The score column renamed (what an upstream rename looks like).
     write_rows("renamed_score.csv", [[("elo_rating" if c == "arena_score" else c) for c in header]] + rows[1:])
 
-    # 6. The daily feed cut short mid-way (a truncated download: no longer valid JSON).
+    # 6. One model's score left empty (a cell lost by a scraper): not to be mistaken for "no Arena score".
+    blanked = [list(r) for r in rows]
+    blanked[5][score] = ""
+    write_rows("score_missing.csv", blanked)
+
+    # 7. The daily feed cut short mid-way (a truncated download: no longer valid JSON).
     text = DAILY.read_text()
     (OUT / "daily_truncated.json").write_text(text[: len(text) // 2])
 
-    # 7. The daily feed with models missing: `models` shorter than its own `meta.model_count`.
+    # 8. The daily feed with models missing: `models` shorter than its own `meta.model_count`.
     feed = json.loads(text)
     feed["models"] = feed["models"][:12]
     (OUT / "daily_fewer_models_than_declared.json").write_text(json.dumps(feed, indent=2))

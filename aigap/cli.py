@@ -32,7 +32,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     locations = _parse_locations(args.source or [])
     only = args.only or None
     label = ", ".join(only) if only else "all sources"
-    state = pipeline(warehouse=args.warehouse, locations=locations, only=only, sources_label=label, return_state=True)
+    state = pipeline(
+        warehouse=args.warehouse,
+        locations=locations,
+        only=only,
+        since=args.since,
+        until=args.until,
+        max_snapshots=args.max_snapshots,
+        sources_label=label,
+        return_state=True,
+    )
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, BaseException):
         print(f"\naigap run failed: {summary}", file=sys.stderr)

@@ -140,7 +140,9 @@ def describe(reason: dict, rows: int) -> str:
     if check == "expect_column_values_to_match_regex":
         return f"{where}{count} of {rows} values do not match {reason.get('regex')!r}"
     if check == "expect_column_values_to_be_in_set":
-        return f"{where}{count} of {rows} values not in {reason.get('value_set')}"
+        allowed = reason.get("mostly")
+        limit = f" (at most {round((1 - allowed) * 100)}% allowed)" if allowed is not None else ""
+        return f"{where}{count} of {rows} values not in {reason.get('value_set')}{limit}"
     if check == "expect_column_pair_values_a_to_be_greater_than_b":
         return f"{count} of {rows} rows where {reason.get('column_A')} is not above {reason.get('column_B')}"
     detail = f"{count} of {rows} rows unexpected" if count is not None else f"observed {reason.get('observed_value')}"

@@ -18,7 +18,7 @@ from expectations.gate import GateReport, validate
 TOLERANCE = 1e-6  # gaps are rounded to 6 decimals (transforms/gaps.py)
 COUNTRY = r"^(?:[A-Z]{2}|unattributed)$"
 MODES = ["publisher", "lineage", "family"]
-SCOPES = ["all", "unflagged", "official", "no_merges"]
+SCOPES = ["all", "unflagged", "official", "no_merges", "open_weights", "proprietary"]
 
 
 @dataclass(frozen=True)

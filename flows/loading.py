@@ -32,6 +32,7 @@ class Staged:
     path: str | None = None  # staged parquet
     details: dict = field(default_factory=dict)
     rejected: list[dict] | None = None
+    table: str | None = None  # the core table to publish into (None: the source's core_table)
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,9 @@ class LoadOutcome:
 def fetch(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     """Get the snapshot's bytes and land them, immutable and content-addressed."""
     adapter = registry()[ref.source]
-    if adapter.conditional_get and local_path(ref.location) is None:
+    if adapter.conditional_fetch and local_path(ref.location) is None:
         return fetch_feed(ref, warehouse)
-    data = adapter.fetch(ref)
-    return land(raw_dir(warehouse), ref.source, ref.key, data)
+    return land(raw_dir(warehouse), ref.source, ref.key, adapter.fetch(ref))
 
 
 def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
@@ -66,11 +66,7 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
         previous = store.feed_validators(con, ref.source, ref.location)
     if previous and not (warehouse.parent / previous["raw_path"]).exists():
         previous = None  # the raw file is gone: fetch in full
-    fetched = http.fetch(
-        ref.location,
-        etag=previous["etag"] if previous else None,
-        last_modified=previous["last_modified"] if previous else None,
-    )
+    fetched = registry()[ref.source].fetch_conditional(ref, previous)
     if fetched.not_modified and previous:
         data, served = (warehouse.parent / previous["raw_path"]).read_bytes(), previous["served_date"]
     else:
@@ -125,13 +121,22 @@ def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path) -> Staged:
     parsed.frame.with_columns(
         pl.lit(load_id).alias("load_id"), pl.lit(ref.source).alias("source"), pl.lit(ref.key).alias("snapshot_key")
     ).write_parquet(path)
-    return Staged(load_id, parsed.snapshot_date, len(parsed.frame), str(path), parsed.details)
+    return Staged(
+        load_id,
+        parsed.snapshot_date,
+        len(parsed.frame),
+        str(path),
+        parsed.details,
+        None,
+        parsed.table,
+    )
 
 
 def validate(ref: SnapshotRef, staged: Staged, warehouse: Path, today: date) -> GateReport:
     """Run the source's Great Expectations suite on the staged frame."""
+    series = registry()[ref.source].series(ref.key)
     with store.connect(warehouse) as con:
-        previous = store.previous_published_rows(con, ref.source, staged.snapshot_date or today)
+        previous = store.previous_published_rows(con, ref.source, staged.snapshot_date or today, series)
     frame = pl.read_parquet(staged.path)
     return registry()[ref.source].gate(frame, GateContext(today=today, previous_rows=previous))
 
@@ -160,8 +165,9 @@ def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_i
     frame = pl.read_parquet(staged.path)
     row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
     adapter = registry()[ref.source]
+    table = staged.table or adapter.core_table
     with store.connect(warehouse) as con:
-        written = store.publish(con, adapter.core_table, frame, row, same_date_only=adapter.keeps_editions)
+        written = store.publish(con, table, frame, row, same_date_only=adapter.keeps_editions)
     Path(staged.path).unlink(missing_ok=True)
     return LoadOutcome(ref.source, ref.key, staged.snapshot_date, "published", staged.load_id, written)
 

@@ -22,7 +22,7 @@ from aigap.config import warehouse_path
 from flows import loading
 from flows.marts import MartsOutcome, refresh_marts
 from sources import http, registry
-from sources.base import SnapshotRef
+from sources.base import SnapshotRef, SnapshotUnavailable
 from warehouse import store
 
 
@@ -57,7 +57,11 @@ def _worth_retrying(task, task_run, state) -> bool:
     timeout_seconds=900,
 )
 def fetch(ref: SnapshotRef, warehouse: Path):
-    return loading.fetch(ref, warehouse)
+    try:
+        return loading.fetch(ref, warehouse)
+    except SnapshotUnavailable as exc:
+        # Not a failure (e.g. a day not published yet): the task completes and hands the reason on.
+        return exc
 
 
 @task(name="stage", task_run_name="stage {ref.source} {ref.key}", cache_policy=NO_CACHE)
@@ -97,6 +101,8 @@ def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.Loa
         log.info("skip %s %s: %s", ref.source, ref.key, known.note)
         return known
     landed = fetch(ref, warehouse)
+    if isinstance(landed, SnapshotUnavailable):
+        raise landed
     log.info("fetched %s %s: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
     if known := loading.known_outcome(ref, landed, warehouse):
         log.info("skip %s %s: %s", ref.source, ref.key, known.note)
@@ -236,6 +242,9 @@ def pipeline(
                 break
             try:
                 outcome = load_snapshot(ref, path, today)
+            except SnapshotUnavailable as exc:
+                log.info("source %s: nothing published under %s: %s", name, ref.key, exc)
+                continue
             except store.WarehouseBusy:
                 raise  # nothing else can load either; the CLI says who holds the file
             except Exception as exc:  # e.g. a feed URL answering 404: the other snapshots still load

@@ -15,6 +15,8 @@ from typing import ClassVar
 import polars as pl
 
 from expectations.gate import GateReport
+from sources import http
+from sources.http import Fetched
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,14 @@ class ParsedSnapshot:
     frame: pl.DataFrame
     snapshot_date: date
     details: dict = field(default_factory=dict)
+    # The core table to publish into, for a source whose snapshots feed more than one table
+    # (the Arena Space's tables with scores vs its metadata-only tables); None = Source.core_table.
+    table: str | None = None
+
+
+class SnapshotUnavailable(Exception):
+    """The source publishes nothing under this key (yet): e.g. a daily feed with no edition that day.
+    Not an error: nothing is landed or recorded, and the next run looks again."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,9 @@ class Source(ABC):
     # True when new content under a known key is a new edition (a funding feed revised upstream):
     # it is published next to the earlier ones; only content of the same key *and* date replaces.
     keeps_editions: ClassVar[bool] = False
-    # True when a URL location is a plain HTTP feed: fetched with conditional GET (ETag /
-    # Last-Modified), so an unchanged feed costs one empty 304 response; its Last-Modified dates it.
-    conditional_get: ClassVar[bool] = False
+    # True when a URL location is fetched with conditional GET (ETag / Last-Modified, kept in
+    # meta.feed_validators): an unchanged resource costs one empty 304 and is skipped.
+    conditional_fetch: ClassVar[bool] = False
 
     @abstractmethod
     def default_location(self) -> str: ...
@@ -72,6 +82,22 @@ class Source(ABC):
     @abstractmethod
     def fetch(self, ref: SnapshotRef) -> bytes:
         """The snapshot's raw bytes, exactly as offered."""
+
+    def fetch_conditional(self, ref: SnapshotRef, validators: dict | None) -> Fetched:
+        """Like fetch, asking "changed since?" for a URL (HTTP ETag / Last-Modified).
+
+        `validators` are those of the last fetch of this URL (meta.feed_validators); an unchanged
+        resource answers Fetched(None, ..., status=304).
+        """
+        if local_path(ref.location) is None:
+            validators = validators or {}
+            return http.fetch(ref.location, etag=validators.get("etag"), last_modified=validators.get("last_modified"))
+        return Fetched(self.fetch(ref), None, None, 200)
+
+    def series(self, key: str) -> str:
+        """Snapshots whose sizes are comparable (the gate's "not much smaller than the previous one"
+        check): keys starting with the same prefix. Default: the whole source."""
+        return ""
 
     @abstractmethod
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:

@@ -54,7 +54,7 @@ class FundingSource(Source):
     kind = "funding"
     core_table = "core.funding_observations"
     keeps_editions = True
-    conditional_get = True
+    conditional_fetch = True
     folder: ClassVar[str]  # under data/funding/
     earliest_year: ClassVar[int]  # the first year the source covers
     publication: ClassVar[str]  # the dataset's title

@@ -23,9 +23,14 @@ RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 class FetchError(RuntimeError):
     """The resource could not be fetched (after retries, or a status that retrying cannot fix)."""
 
-    def __init__(self, message: str, retryable: bool = True):
+    def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
-        self.retryable = retryable  # False for answers retrying cannot change (404, 403 ...)
+        self.status = status  # the HTTP status that stopped it, when there was one
+
+    @property
+    def retryable(self) -> bool:
+        """False for answers retrying cannot change (404, 403 ...)."""
+        return self.status is None or self.status in RETRY_STATUS
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,9 @@ def fetch(
             if response.status_code in RETRY_STATUS:
                 last_error = f"HTTP {response.status_code}"
             elif response.status_code >= 400:
-                raise FetchError(f"GET {url}: HTTP {response.status_code} {response.reason_phrase}", retryable=False)
+                raise FetchError(
+                    f"GET {url}: HTTP {response.status_code} {response.reason_phrase}", response.status_code
+                )
             else:
                 expected = response.headers.get("Content-Length")
                 if expected is not None and "Content-Encoding" not in response.headers and int(expected) != len(body):

@@ -55,8 +55,15 @@ def test_bundled_run_publishes_every_funding_source(bundled_run):
     )
     assert [r[0] for r in rows] == list(range(2013, 2025))
     assert rows[0] == (2013, 4.21, 0.72) and rows[-1] == (2024, 94.22, 8.03)
-    frontier = query(warehouse, "SELECT year, as_of FROM marts.race_by_year WHERE measure = 'frontier_gap' ORDER BY 1")
+    frontier = query(
+        warehouse,
+        "SELECT year, as_of FROM marts.race_by_year WHERE measure = 'frontier_gap' AND source = 'open-llm-v2' ORDER BY 1",
+    )
     assert frontier == [(2024, "2024-12-11"), (2025, "2025-03-21")]
+    boards = query(
+        warehouse, "SELECT DISTINCT source FROM marts.race_by_year WHERE measure = 'frontier_gap' ORDER BY 1"
+    )
+    assert boards == [("arena-text",), ("open-llm-v1",), ("open-llm-v2",)]
     revised = query(
         warehouse,
         "SELECT old_value, new_value FROM marts.funding_revisions WHERE series = 'cb-insights-state-of-ai' "

@@ -60,6 +60,18 @@ def test_registry_covers_the_top_500_and_the_base_models_they_point_to(snapshot)
     assert base_namespaces <= HF_NAMESPACES, sorted(base_namespaces - HF_NAMESPACES)
 
 
+V1_ARCHIVE = ARCHIVE.parent / "open_llm_v1_archive"
+
+
+@pytest.mark.parametrize("snapshot", sorted(p.name for p in V1_ARCHIVE.glob("*.csv")))
+def test_registry_covers_the_top_500_of_the_v1_leaderboard(snapshot):
+    from transforms.open_llm_v1 import normalise as normalise_v1
+
+    frame, _ = normalise_v1(read_csv_text((V1_ARCHIVE / snapshot).read_bytes()))
+    namespaces = set(frame.sort("average", descending=True).head(500)["namespace"].str.to_lowercase())
+    assert namespaces <= HF_NAMESPACES, sorted(namespaces - HF_NAMESPACES)
+
+
 def test_curated_lineage_entries_have_sources():
     lineage = REGISTRY.lineage
     assert lineage["source"].str.starts_with("http").all()

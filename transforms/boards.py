@@ -9,7 +9,8 @@ Board columns (a board may lack the optional ones):
 
 Dedupe rule: a model evaluated in several precisions or at several revisions in one snapshot
 counts once, with its best score; ties go to the official provider's entry, then to the
-first revision in sort order.
+first revision in sort order (Arena: a model under two spellings on one date, the one with most
+votes).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import polars as pl
 
 BENCHMARKS = {
     "open-llm-v2": ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"],
+    "open-llm-v1": ["arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k"],
 }
 FLAGS = ["official_provider", "merged", "flagged"]
 
@@ -34,15 +36,16 @@ def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
     return entries.join(chosen.select("load_id"), on="load_id", how="semi")
 
 
-def one_row_per_model(board: pl.DataFrame) -> pl.DataFrame:
-    """The dedupe rule above. Only the few repeated (snapshot, model) rows are sorted."""
+def one_row_per_model(board: pl.DataFrame, tie_breaks: list[str] | None = None) -> pl.DataFrame:
+    """The dedupe rule above (Arena: ties go to the row with most votes). Only the few repeated
+    (snapshot, model) rows are sorted."""
     keys = ["leaderboard", "snapshot_date", "model_id"]
     # one board holds one leaderboard, so (date, model) identifies a row; hashing fewer strings is faster
     repeated = board.select(pl.struct("snapshot_date", "model_id").is_duplicated()).to_series()
     if not repeated.any():
         return board
-    tie_breaks = [c for c in ("official_provider", "revision_sha") if c in board.columns]
-    descending = [True, *(c == "official_provider" for c in tie_breaks)]
+    tie_breaks = tie_breaks or [c for c in ("official_provider", "revision_sha") if c in board.columns]
+    descending = [True, *(c != "revision_sha" for c in tie_breaks)]
     best = (
         board.filter(repeated)
         .sort(["score", *tie_breaks], descending=descending, nulls_last=True)
@@ -52,7 +55,9 @@ def one_row_per_model(board: pl.DataFrame) -> pl.DataFrame:
 
 
 def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
-    """Open LLM Leaderboard v2, scored by the leaderboard average of its six benchmarks."""
+    """Open LLM Leaderboard v2, scored by the leaderboard average of its six benchmarks.
+
+    `entries`: published core.open_llm_v2_entries rows of one load per snapshot date."""
     board = entries.select(
         pl.lit("open-llm-v2").alias("leaderboard"),
         "snapshot_date", "load_id", "model_id",
@@ -62,4 +67,4 @@ def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
         *(pl.col(flag).fill_null(False) for flag in FLAGS),
         "params_b", "architecture", "base_model", "model_type", *BENCHMARKS["open-llm-v2"], "revision_sha",
     )  # fmt: skip
-    return one_row_per_model(one_load_per_snapshot(board)).drop("revision_sha")
+    return one_row_per_model(board).drop("revision_sha")

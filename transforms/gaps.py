@@ -9,7 +9,9 @@ Scopes (the filters users expect), each a predicate on the board's flags:
 - unflagged  flagged models excluded (flagged by the maintainers: contamination, misreporting)
 - official   official providers only (flagged excluded)
 - no_merges  merges excluded (flagged excluded)
-Leaderboards without such flags (the Arena) have only `all`.
+- open_weights / proprietary  models whose licence says open weights / proprietary (the Arena;
+             models of unknown licence are in neither)
+A board has the scopes whose columns it carries (the Arena: all, open_weights, proprietary).
 """
 
 from __future__ import annotations
@@ -23,6 +25,17 @@ SCOPES: dict[str, pl.Expr] = {
     "unflagged": ~pl.col("flagged"),
     "official": pl.col("official_provider") & ~pl.col("flagged"),
     "no_merges": ~pl.col("merged") & ~pl.col("flagged"),
+    "open_weights": pl.col("open_weights").fill_null(False),
+    "proprietary": ~pl.col("open_weights").fill_null(True),
+}
+# the board columns a scope needs; a board without them has no such scope
+SCOPE_COLUMNS = {
+    "all": [],
+    "unflagged": ["flagged"],
+    "official": ["official_provider", "flagged"],
+    "no_merges": ["merged", "flagged"],
+    "open_weights": ["open_weights"],
+    "proprietary": ["open_weights"],
 }
 SIZE_BUCKETS = [(None, 10.0, "<10B"), (10.0, 40.0, "10-40B"), (40.0, None, ">40B")]
 TOP_N = (10, 50, 100)
@@ -74,10 +87,7 @@ def size_bucket() -> pl.Expr:
 
 def scoped(board: pl.DataFrame) -> list[str]:
     """The scopes that mean something on this board."""
-    has_flags = all(c in board.columns for c in ("official_provider", "merged", "flagged"))
-    if not has_flags or not (board["official_provider"].any() or board["merged"].any() or board["flagged"].any()):
-        return ["all"]
-    return list(SCOPES)
+    return [scope for scope, columns in SCOPE_COLUMNS.items() if all(c in board.columns for c in columns)]
 
 
 def _best_model(score: str, model: str = "model_id") -> pl.Expr:
@@ -94,7 +104,10 @@ def attributed_board(board: pl.DataFrame, wide: pl.DataFrame) -> pl.DataFrame:
 
 def model_scores(scored: pl.DataFrame, wide: pl.DataFrame) -> pl.DataFrame:
     """The board with each model's country per mode (marts.model_scores)."""
-    optional = {"params_b": pl.Float64, "official_provider": pl.Boolean, "merged": pl.Boolean, "flagged": pl.Boolean}
+    optional = {
+        "params_b": pl.Float64, "official_provider": pl.Boolean, "merged": pl.Boolean, "flagged": pl.Boolean,
+        "open_weights": pl.Boolean,
+    }  # fmt: skip
     frame = scored.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in optional.items() if c not in scored.columns)
     return frame.join(signatures(wide), on="signature", how="left").drop("signature", "model_rank")
 
@@ -108,7 +121,7 @@ def _first_best(value: str, rank: str) -> pl.Expr:
 def fine_groups(scored: pl.DataFrame, wide: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
     """The single pass over the board. Long format, one row per fine group and metric (score,
     benchmarks): its best value, the rank of the model holding it, and the group's model count."""
-    flags = [c for c in ("official_provider", "merged", "flagged") if c in scored.columns]
+    flags = [c for c in ("official_provider", "merged", "flagged", "open_weights") if c in scored.columns]
     keys = ["snapshot_date", *flags, "size_bucket", "signature"]
     frame = scored.select(
         "snapshot_date", *flags, "signature", "model_rank", *metrics,

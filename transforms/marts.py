@@ -13,23 +13,29 @@ import polars as pl
 
 from aigap.config import gap_pairs
 from transforms import gaps
+from transforms.arena import arena_board, load_model_overrides
 from transforms.attribution import attribute_models, model_facts
-from transforms.boards import BENCHMARKS, open_llm_v2_board
+from transforms.boards import BENCHMARKS, one_load_per_snapshot, open_llm_v2_board
 from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts
+from transforms.open_llm_v1 import open_llm_v1_board
 from transforms.registry import Registry
 
-# core table -> the board built from it (transforms/boards.py); flows/marts.py reads these tables.
-BOARDS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
-    "core.open_llm_v2_entries": open_llm_v2_board,
+# core table of a leaderboard -> its board (transforms/boards.py contract); a board builder gets
+# the table's rows of one load per snapshot, and every core table (the Arena reads its catalog).
+BOARDS: dict[str, Callable[[pl.DataFrame, dict[str, pl.DataFrame]], pl.DataFrame]] = {
+    "core.open_llm_v2_entries": lambda entries, core: open_llm_v2_board(entries),
+    "core.open_llm_v1_entries": lambda entries, core: open_llm_v1_board(entries),
+    "core.arena_entries": lambda entries, core: arena_board(entries, core["core.arena_models"], load_model_overrides()),
 }
-CORE_TABLES = [*BOARDS, FUNDING_TABLE]
+# flows/marts.py reads these tables
+CORE_TABLES = [*BOARDS, "core.arena_models", FUNDING_TABLE]
 
 # Derived table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
     "core.model_attribution": ["leaderboard", "model_id", "mode", "org_id", "organisation", "country", "method", "evidence"],
     "marts.model_scores": [
         "leaderboard", "snapshot_date", "model_id", "score", "params_b", "official_provider", "merged", "flagged",
-        "publisher", "country_publisher", "country_lineage", "country_family", "load_id",
+        "open_weights", "publisher", "country_publisher", "country_lineage", "country_family", "load_id",
     ],
     "marts.country_frontier": [
         "leaderboard", "snapshot_date", "attribution", "scope", "country", "best_score", "best_model", "models",
@@ -110,7 +116,10 @@ def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dic
         entries = inputs.core.get(core_table)
         if entries is None or entries.is_empty():
             continue
-        for table, frame in board_marts(make_board(entries), inputs).items():
+        if "leaderboard" not in entries.columns:
+            entries = entries.with_columns(pl.lit(core_table).alias("leaderboard"))  # one load per date
+        board = make_board(one_load_per_snapshot(entries), inputs.core)
+        for table, frame in board_marts(board, inputs).items():
             if frame is not None and not frame.is_empty():
                 per_table[table].append(frame.select(MART_COLUMNS[table]))
     return {

@@ -10,7 +10,9 @@ Variants (all seen in the bundled files):
 | scraped-2024-12-05   | 2024-12-05  | `maintainers_highlight` renamed `official_providers`                  |
 | flat-2024-12-11      | 2024-12-11  | new JSON-flattened layout: `evaluations_*`, `features_*`, `metadata_*` |
 | flat-2025-01-09      | 2025-01-09  | `features_is_official_provider`; the `id` format changes (unused)     |
-| official             | (API / Hub) | the leaderboard's own column names (`Average ⬆️`, `IFEval Raw`, ...)  |
+| official             | (API)       | the leaderboard's display table (`Average ⬆️`, `IFEval Raw`, `Not_Merged`) |
+| hub-2024-11          | (Hub)       | the Hub dataset's parquet: `Merged`, `Maintainer's Highlight`, `CO₂ cost (kg)` |
+| hub-2024-12          | (Hub)       | the same with `Official Providers` (renamed like the scrape on 2024-12-05) |
 
 Boolean quirks, corrected here (evidence in tests/test_open_llm_v2.py):
 - In every variant before the flat layout, *and* in the leaderboard's own display table, `flagged`
@@ -18,6 +20,14 @@ Boolean quirks, corrected here (evidence in tests/test_open_llm_v2.py):
   Qwen2.5-72B says "MoE". `not_merged` is not inverted (its count of merges matches the flat
   files' `features_is_merged`).
 - In the flat layout, `features_is_not_available_on_hub` holds "available on the hub".
+- The Hub dataset's parquet (`open-llm-leaderboard/contents`, variants `hub-*`) is read as
+  published, NOT inverted: the flat layout is the leaderboard backend's JSON, built by copying the
+  parquet's `Flagged`, `MoE`, `Merged` and `Available on the hub` unchanged (the backend's
+  `LeaderboardService.transform_data`), and in the flat files 1 of 2,209 rows is flagged and no
+  `LlamaForCausalLM` row is MoE, where the display table says all 1,793 rows are flagged and 744
+  of 745 Llama rows are MoE. The inversion is the display table's, not the dataset's. Because
+  older Hub revisions cannot be checked from bundled data, the Hub gate refuses (quarantines) a
+  parquet where most rows are flagged rather than guess (expectations/open_llm_v2.py).
 - `params_b = -1` is the leaderboard's "unknown size" and becomes null.
 """
 
@@ -187,6 +197,17 @@ OFFICIAL_COLUMNS = {
     "Base Model": "base_model",
 }
 
+# The Hub dataset's parquet: the official names with `Merged` (not `Not_Merged`) and the CO2 column.
+HUB_COLUMNS = {
+    **{k: v for k, v in OFFICIAL_COLUMNS.items() if k != "Not_Merged"},
+    "Merged": "merged",
+    "CO₂ cost (kg)": "co2_kg",
+}
+_HUB_OFFICIAL_PROVIDERS = {
+    **{k: v for k, v in HUB_COLUMNS.items() if k != "Maintainer's Highlight"},
+    "Official Providers": "official_provider",
+}
+
 VARIANTS: tuple[Variant, ...] = (
     Variant("scraped-2024-07", _SCRAPED_BASE, _SCRAPED_INVERTED),
     Variant("scraped-2024-08", _WITH_LINEAGE, _SCRAPED_INVERTED),
@@ -195,6 +216,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("flat-2024-12-11", _FLAT_2024_12_11),
     Variant("flat-2025-01-09", _FLAT_2025_01_09),
     Variant("official", OFFICIAL_COLUMNS, _SCRAPED_INVERTED),
+    Variant("hub-2024-11", HUB_COLUMNS),
+    Variant("hub-2024-12", _HUB_OFFICIAL_PROVIDERS),
 )
 
 _TYPE_LABELS = {
@@ -209,16 +232,21 @@ _TYPE_LABELS = {
 }
 
 
-def detect_variant(columns: list[str]) -> Variant:
+# Columns known to carry nothing aigap needs (an HTML link, a type symbol, ids): never "unknown".
+PRESENTATION_COLUMNS = frozenset({"eval_name", "T", "Model", "t", "model", "url", "id"})
+
+
+def detect_variant(columns: list[str], variants: tuple[Variant, ...] = VARIANTS, label: str = "Open LLM v2") -> Variant:
     """The most specific known variant whose columns are all present, or a rejection naming what is missing."""
     present = set(columns)
-    matches = [v for v in VARIANTS if v.required <= present]
+    matches = [v for v in variants if v.required <= present]
     if matches:
         return max(matches, key=lambda v: len(v.required))
-    closest = min(VARIANTS, key=lambda v: len(v.required - present))
+    # closest: fewest columns missing, then most columns matched
+    closest = min(variants, key=lambda v: (len(v.required - present), -len(v.required & present)))
     missing = sorted(closest.required - present)
-    unexpected = sorted(present - set().union(*(v.required for v in VARIANTS)))
-    reason = f"header matches no known Open LLM v2 layout; closest is '{closest.name}', missing {missing}"
+    unexpected = sorted(present - set().union(*(v.required for v in variants)) - PRESENTATION_COLUMNS)
+    reason = f"header matches no known {label} layout; closest is '{closest.name}', missing {missing}"
     if unexpected:
         reason += f", unknown columns {unexpected[:10]} (renamed?)"
     raise SnapshotRejected([{"check": "header", "reason": reason, "missing_columns": missing}])

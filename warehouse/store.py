@@ -139,12 +139,14 @@ def find_published_content(con, source: str, sha256: str) -> str | None:
     return None if row is None else row[0]
 
 
-def previous_published_rows(con, source: str, before: date) -> int | None:
-    """Rows of the latest published snapshot of `source` dated before `before` (for the size check)."""
+def previous_published_rows(con, source: str, before: date, key_prefix: str = "") -> int | None:
+    """Rows of the latest published snapshot of `source` dated before `before` (for the size check),
+    among keys starting with `key_prefix` (one series of a source that publishes several)."""
     row = con.execute(
         "SELECT rows_published FROM meta.loads WHERE source = ? AND status = 'published' "
-        "AND snapshot_date < ? ORDER BY snapshot_date DESC, finished_at DESC LIMIT 1",
-        [source, before],
+        "AND snapshot_date < ? AND starts_with(snapshot_key, ?) "
+        "ORDER BY snapshot_date DESC, finished_at DESC LIMIT 1",
+        [source, before, key_prefix],
     ).fetchone()
     return None if row is None else int(row[0])
 

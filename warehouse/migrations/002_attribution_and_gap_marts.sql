@@ -25,6 +25,7 @@ CREATE TABLE marts.model_scores (
     official_provider  BOOLEAN,
     merged             BOOLEAN,
     flagged            BOOLEAN,
+    open_weights       BOOLEAN,
     publisher          VARCHAR,
     country_publisher  VARCHAR,
     country_lineage    VARCHAR,
@@ -44,7 +45,7 @@ CREATE TABLE marts.country_frontier (
     models         BIGINT NOT NULL
 );
 COMMENT ON TABLE marts.country_frontier IS 'Per leaderboard, snapshot, attribution mode and scope: each country''s best score, the model holding it (ties: alphabetical) and its number of distinct models. country = ''unattributed'' gathers models of unknown country. One row per model per snapshot: precisions/revisions count once, with their best score.';
-COMMENT ON COLUMN marts.country_frontier.scope IS 'all = every model; unflagged = flagged models excluded; official = official providers only (unflagged); no_merges = merges excluded (unflagged). Leaderboards without such flags have only all.';
+COMMENT ON COLUMN marts.country_frontier.scope IS 'all = every model; unflagged = flagged models excluded; official = official providers only (unflagged); no_merges = merges excluded (unflagged); open_weights / proprietary = by licence (Arena). A leaderboard has the scopes its data supports.';
 COMMENT ON COLUMN marts.country_frontier.attribution IS 'publisher, lineage or family (see core.model_attribution).';
 
 CREATE TABLE marts.gap (

@@ -1,0 +1,155 @@
+"""The Hub sources: leaderboard datasets by revision, and the Arena Space's table files.
+
+- `open-llm-v2-hub`: dataset `open-llm-leaderboard/contents`, one snapshot per commit of its
+  history (key: the commit sha, date: the commit date), the parquet under `data/` found by
+  listing the revision's files (never a hard-coded name).
+- `open-llm-v1-hub`: dataset `open-llm-leaderboard-old/contents`, the same way (its parquet's name
+  carries a hash suffix, e.g. `data/train-00000-of-00001-96886cb34a7bc800.parquet`).
+- `arena-space`: Space `lmarena-ai/chatbot-arena-leaderboard`, one snapshot per
+  `leaderboard_table_YYYYMMDD.csv` at the Space's latest commit (key: file name @ git blob id, so
+  an unchanged file is never downloaded twice; date: the date in the file name). Only files
+  named like that are ever requested: the Space's `elo_results_*.pkl` pickles are never
+  downloaded, let alone unpickled (a pickle can run code).
+
+All keys name immutable content (`immutable_keys`), so a known key is skipped before any download.
+A commit that does not change the parquet (a README edit) is downloaded once, found identical to
+an already published revision and recorded as `skipped`. None of these sources is in the plain
+offline run; name them (`--only` / `--source NAME=ENDPOINT`) or run their deployment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import ClassVar
+
+import polars as pl
+
+from expectations import arena as arena_suite
+from expectations import open_llm_v1 as v1_suite
+from expectations import open_llm_v2 as v2_suite
+from expectations.gate import GateReport, validate
+from expectations.hub import flagged_guard
+from sources import hub
+from sources.arena_archive import half_of_previous, parse_arena_csv
+from sources.base import GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source
+from sources.http import FetchError
+from transforms import open_llm_v1, open_llm_v2
+from transforms.open_llm_v2 import snapshot_date_from_name
+from transforms.parquetio import read_parquet_text
+
+
+class HubParquetDataset(Source):
+    """A leaderboard dataset on the Hub: one parquet under `data/` per revision."""
+
+    repo_id: ClassVar[str]
+    folder: ClassVar[str] = "data/"
+    immutable_keys = True
+    in_default_run = False
+    normalise: ClassVar[Callable[[pl.DataFrame], tuple[pl.DataFrame, dict]]]
+
+    def default_location(self) -> str:
+        return hub.default_endpoint()
+
+    def discover(self, location: str) -> list[SnapshotRef]:
+        repo = hub.HubRepo(hub.endpoint_of(location), self.repo_id, "dataset")
+        return [SnapshotRef(self.name, r.sha, repo.url(r.sha, self.folder), r.created) for r in repo.revisions()]
+
+    def fetch(self, ref: SnapshotRef) -> bytes:
+        repo, revision, _ = hub.parse_url(ref.location)
+        parquets = sorted(
+            f.path for f in repo.files(revision) if f.path.startswith(self.folder) and f.path.endswith(".parquet")
+        )
+        if not parquets:
+            raise SnapshotUnavailable(f"{repo} at {revision[:12]} has no parquet under {self.folder}")
+        if len(parquets) > 1:
+            raise FetchError(
+                f"{repo} at {revision[:12]} has {len(parquets)} parquet shards {parquets}; one was expected"
+            )
+        return repo.download(revision, parquets[0])
+
+    def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
+        assert ref.snapshot_date is not None  # discovery dates every revision by its commit
+        frame, details = type(self).normalise(read_parquet_text(raw))
+        frame = frame.with_columns(pl.lit(ref.snapshot_date).alias("snapshot_date"))
+        return ParsedSnapshot(frame, ref.snapshot_date, {**details, "revision": ref.key})
+
+
+class OpenLLMv2Hub(HubParquetDataset):
+    name = "open-llm-v2-hub"
+    leaderboard = "open-llm-v2"
+    core_table = "core.open_llm_v2_entries"
+    description = "Open LLM Leaderboard v2, the Hub dataset open-llm-leaderboard/contents, by revision"
+    repo_id = "open-llm-leaderboard/contents"
+    normalise = staticmethod(open_llm_v2.normalise)
+
+    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+        snapshot = v2_suite.SnapshotContext(today=context.today, previous_rows=context.previous_rows)
+        build = v2_suite.build_suite(snapshot)
+        return validate(
+            frame, "open_llm_v2_hub_snapshot", lambda E: [*build(E), *flagged_guard(E)], v2_suite.ID_COLUMNS
+        )
+
+
+class OpenLLMv1Hub(HubParquetDataset):
+    name = "open-llm-v1-hub"
+    leaderboard = "open-llm-v1"
+    core_table = "core.open_llm_v1_entries"
+    description = "Open LLM Leaderboard v1, the Hub dataset open-llm-leaderboard-old/contents, by revision"
+    repo_id = "open-llm-leaderboard-old/contents"
+    normalise = staticmethod(open_llm_v1.normalise)
+
+    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+        snapshot = v2_suite.SnapshotContext(today=context.today, previous_rows=context.previous_rows)
+        build = v1_suite.build_suite(snapshot)
+        return validate(
+            frame, "open_llm_v1_hub_snapshot", lambda E: [*build(E), *flagged_guard(E)], v1_suite.ID_COLUMNS
+        )
+
+
+# The only files of the Space aigap ever requests.
+SPACE_TABLE = re.compile(r"^leaderboard_table_\d{8}\.csv$")
+
+
+class ArenaSpace(Source):
+    name = "arena-space"
+    leaderboard = "arena-text"
+    core_table = "core.arena_entries"
+    description = "Chatbot Arena, the Space lmarena-ai/chatbot-arena-leaderboard's table files"
+    repo_id = "lmarena-ai/chatbot-arena-leaderboard"
+    immutable_keys = True
+    in_default_run = False
+
+    def default_location(self) -> str:
+        return hub.default_endpoint()
+
+    def discover(self, location: str) -> list[SnapshotRef]:
+        repo = hub.HubRepo(hub.endpoint_of(location), self.repo_id, "space")
+        revisions = repo.revisions()
+        if not revisions:
+            return []
+        head = revisions[-1].sha
+        refs = [
+            SnapshotRef(
+                self.name, f"{f.path}@{f.blob_id[:12]}", repo.url(head, f.path), snapshot_date_from_name(f.path)
+            )
+            for f in repo.files(head)
+            if SPACE_TABLE.match(f.path)
+        ]
+        return sorted(refs, key=lambda r: (r.snapshot_date, r.key))
+
+    def fetch(self, ref: SnapshotRef) -> bytes:
+        repo, revision, path = hub.parse_url(ref.location)
+        if not SPACE_TABLE.match(PurePosixPath(path).name) or "/" in path:
+            # Defence in depth: discovery never lists anything else, and a pickle must never be fetched.
+            raise FetchError(f"refusing to download {path!r} from {repo}: only leaderboard_table_YYYYMMDD.csv is read")
+        return repo.download(revision, path)
+
+    def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
+        return parse_arena_csv(raw, ref.snapshot_date or snapshot_date_from_name(ref.key))
+
+    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+        return arena_suite.gate(
+            frame, arena_suite.ArenaContext(today=context.today, min_rows=half_of_previous(context))
+        )

@@ -1,0 +1,226 @@
+"""The Hub sources with the real huggingface_hub client against a local stand-in Hub (tests/localhub.py),
+serving repos built from the bundled real snapshots (tests/hub_fixtures.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from hub_fixtures import build_hub, parquet_bytes, v2_hub_frame
+
+from aigap.cli import main
+from flows import loading
+from sources import hub as hub_client
+from sources.base import GateContext, SnapshotRef, SnapshotUnavailable
+from sources.http import FetchError
+from sources.hub_sources import ArenaSpace, OpenLLMv2Hub
+from transforms import open_llm_v2
+from transforms.csvio import read_csv_text
+from transforms.errors import SnapshotRejected
+from warehouse import store
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 23)
+TOKEN = "hf_aigapTestTokenNeverLogged42"
+
+
+@pytest.fixture
+def local_hub(tmp_path):
+    marker = tmp_path / "pickle-was-opened"
+    hub, v2 = build_hub(marker)
+    server, url = hub.start()
+    yield hub, url, v2, marker
+    server.shutdown()
+    server.server_close()
+
+
+def query(warehouse, sql):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_discovery_gives_every_revision_its_commit_date(local_hub):
+    hub, url, v2, _ = local_hub
+    refs = OpenLLMv2Hub().discover(url)  # 6 commits, served 2 per page: pagination is followed
+    assert [r.key for r in refs] == list(v2.values())
+    assert [r.snapshot_date for r in refs] == [
+        date(2024, 12, 1), date(2024, 12, 11), date(2024, 12, 20), date(2025, 1, 9), date(2025, 2, 1), date(2025, 3, 21)
+    ]  # fmt: skip
+    assert len(hub.requested("/commits/")) == 3
+
+
+def test_fetch_lists_the_revision_and_survives_429_503_and_a_cut_body(local_hub):
+    hub, url, v2, _ = local_hub
+    ref = next(r for r in OpenLLMv2Hub().discover(url) if r.key == v2["2025-03-21"])
+    hub.fail("/tree/" + v2["2025-03-21"], 429, 503, method="GET")
+    hub.fail("5e5e5e5e.parquet", 503, "truncate", method="GET")
+
+    data = OpenLLMv2Hub().fetch(ref)
+
+    assert data == parquet_bytes(v2_hub_frame("2025-03-21"))
+    assert len(hub.requested("/tree/", "GET")) == 3  # 429, 503, then the listing
+    downloads = hub.requested("5e5e5e5e.parquet", "GET")
+    assert len(downloads) == 3  # 503; cut half-way; asked again by the client
+
+
+def test_a_revision_without_a_parquet_is_unavailable_not_an_error(local_hub):
+    hub, url, v2, _ = local_hub
+    ref = next(r for r in OpenLLMv2Hub().discover(url) if r.key == v2["init"])
+    with pytest.raises(SnapshotUnavailable, match="no parquet under data/"):
+        OpenLLMv2Hub().fetch(ref)
+
+
+def test_a_body_always_cut_short_is_never_landed(local_hub, tmp_path, monkeypatch):
+    hub, url, v2, _ = local_hub
+    monkeypatch.setattr(hub_client, "ATTEMPTS", 1)
+    ref = next(r for r in OpenLLMv2Hub().discover(url) if r.key == v2["2024-12-11"])
+    hub.fail("1f3b6c0e.parquet", *["truncate"] * 10, method="GET")
+    warehouse = tmp_path / "w.duckdb"
+    with store.connect(warehouse) as con:
+        store.migrate(con)
+
+    with pytest.raises(FetchError, match="complete message body"):
+        loading.fetch(ref, warehouse)
+
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").rglob("*.*"))
+
+
+def test_the_hub_parquet_reads_exactly_like_the_flat_scrape_of_the_same_day():
+    # Evidence that the parquet's booleans are not inverted: the backend JSON (flat scrape) copies them.
+    flat = ROOT / "data" / "leaderboards" / "open_llm_v2_archive" / "scraped" / "2025-01-09.csv"
+    expected, _ = open_llm_v2.normalise(read_csv_text(flat.read_bytes()))
+    parsed = OpenLLMv2Hub().parse(
+        parquet_bytes(v2_hub_frame("2025-01-09")), SnapshotRef("open-llm-v2-hub", "sha", "loc", date(2025, 1, 9))
+    )
+    assert parsed.details["header_variant"] == "hub-2024-12"
+    assert parsed.frame.drop("snapshot_date").equals(expected)
+    # the file says features_is_flagged TRUE on 1 row, features_is_moe TRUE on 55
+    assert parsed.frame["flagged"].sum() == 1 and parsed.frame["moe"].sum() == 55
+
+
+def test_a_parquet_with_the_display_tables_inverted_flags_is_quarantined():
+    inverted = v2_hub_frame("2025-01-09").with_columns(~pl.col("Flagged"))
+    ref = SnapshotRef("open-llm-v2-hub", "sha", "loc", date(2025, 1, 9))
+    frame = OpenLLMv2Hub().parse(parquet_bytes(inverted), ref).frame
+    report = OpenLLMv2Hub().gate(frame, GateContext(today=TODAY))
+    assert not report.success
+    [reason] = report.failures
+    assert (
+        reason["column"] == "flagged" and "2914 of 2915 values not in [False] (at most 50% allowed)" in reason["reason"]
+    )
+
+
+def test_a_revision_lacking_a_required_column_is_rejected_with_the_reason():
+    raw = parquet_bytes(v2_hub_frame("2025-02-01").drop("IFEval Raw"))
+    with pytest.raises(SnapshotRejected, match=r"missing \['IFEval Raw'\]"):
+        OpenLLMv2Hub().parse(raw, SnapshotRef("open-llm-v2-hub", "sha", "loc", date(2025, 2, 1)))
+
+
+def test_the_space_pickles_are_never_requested_nor_opened(local_hub):
+    hub, url, _, marker = local_hub
+    space = ArenaSpace()
+    refs = space.discover(url)
+    assert [r.key.split("@")[0] for r in refs] == [
+        "leaderboard_table_20231220.csv", "leaderboard_table_20240109.csv", "leaderboard_table_20250511.csv"
+    ]  # fmt: skip
+    for ref in refs:
+        space.fetch(ref)
+    # even a hand-made reference to a pickle is refused before any request
+    pickle_url = refs[0].location.replace("leaderboard_table_20231220.csv", "elo_results_20231220.pkl")
+    before = len(hub.requests)
+    with pytest.raises(FetchError, match="refusing to download 'elo_results_20231220.pkl'"):
+        space.fetch(SnapshotRef(space.name, "elo_results_20231220.pkl", pickle_url))
+    assert len(hub.requests) == before
+    assert hub.requested(".pkl") == []
+    assert not marker.exists()
+
+
+def test_cli_runs_the_hub_sources_end_to_end(prefect_harness, local_hub, tmp_path, monkeypatch, capsys, caplog):
+    hub, url, v2, marker = local_hub
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    hub.fail("/commits/main", 429, 503, method="GET")
+    hub.fail("5e5e5e5e.parquet", 503, "truncate", method="GET")
+    warehouse = tmp_path / "w.duckdb"
+    args = ["run", "--warehouse", str(warehouse)]
+    for name in ("open-llm-v2-hub", "open-llm-v1-hub", "arena-space"):
+        args += ["--source", f"{name}={url}", "--only", name]
+
+    code = main(args)
+
+    printed = capsys.readouterr()
+    assert code == 1  # one revision is quarantined
+    statuses = dict(query(warehouse, "SELECT snapshot_key, status FROM meta.loads WHERE source = 'open-llm-v2-hub'"))
+    assert statuses == {
+        v2["2024-12-11"]: "published",
+        v2["readme"]: "skipped",  # a README edit: same parquet bytes as the published 2024-12-11 revision
+        v2["2025-01-09"]: "published",
+        v2["no-ifeval-raw"]: "quarantined",
+        v2["2025-03-21"]: "published",  # after 429/503 on the history and a 503 + a cut body on the file
+    }
+    [(reasons, raw_path)] = query(
+        warehouse, f"SELECT reasons, raw_path FROM meta.loads WHERE snapshot_key = '{v2['no-ifeval-raw']}'"
+    )
+    assert "missing ['IFEval Raw']" in json.loads(reasons)[0]["reason"]
+    assert (warehouse.parent / raw_path).exists()
+    full = parquet_bytes(v2_hub_frame("2025-03-21"))
+    assert query(warehouse, f"SELECT content_sha256 FROM meta.loads WHERE snapshot_key = '{v2['2025-03-21']}'") == [
+        (hashlib.sha256(full).hexdigest(),)
+    ]
+    assert query(
+        warehouse,
+        "SELECT snapshot_date, count(*) FROM core.open_llm_v2_entries GROUP BY 1 ORDER BY 1",
+    ) == [(date(2024, 12, 11), 2209), (date(2025, 1, 9), 2915), (date(2025, 3, 21), 4576)]
+    assert query(warehouse, "SELECT count(*) FROM core.open_llm_v1_entries") == [(7065 + 7169,)]
+    # the Space: the 2023 table's scores are entries, the later tables only metadata
+    assert query(warehouse, "SELECT count(*) FROM core.arena_entries WHERE source = 'arena-space'") == [(51,)]
+    assert query(warehouse, "SELECT count(DISTINCT snapshot_date) FROM core.arena_models") == [(2,)]
+    assert hub.requested(".pkl") == [] and not marker.exists()
+    # the token was sent to the Hub, and shows nowhere else
+    assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in hub.requested("/api/"))
+    ledger = query(warehouse, "SELECT * FROM meta.loads") + query(warehouse, "SELECT * FROM meta.runs")
+    for text in (printed.out, printed.err, caplog.text, str(ledger)):
+        assert TOKEN not in text
+
+    # A second run: every key is a known immutable revision (the quarantined one included: its
+    # content cannot change), so nothing is downloaded again and the run is clean.
+    downloads_before = len(hub.requested("/resolve/", "GET"))
+    assert main(args) == 0
+    second = capsys.readouterr().out
+    assert "open-llm-v2-hub: 0 published, 5 skipped, 0 quarantined" in second  # the first commit has no parquet
+    assert "open-llm-v1-hub: 0 published, 2 skipped, 0 quarantined" in second
+    assert "arena-space: 0 published, 3 skipped, 0 quarantined" in second
+    assert len(hub.requested("/resolve/", "GET")) == downloads_before
+    assert query(warehouse, "SELECT count(*) FROM meta.loads") == [(5 + 2 + 3,)]
+
+
+def test_cli_backfill_window_on_the_hub(prefect_harness, local_hub, tmp_path):
+    # --since/--until select revisions by commit date; --max-snapshots caps the new ones loaded
+    hub, url, v2, _ = local_hub
+    warehouse = tmp_path / "w.duckdb"
+    window = ["--since", "2024-12-15", "--until", "2025-03-01", "--max-snapshots", "1"]
+    code = main(
+        [
+            "run",
+            "--warehouse",
+            str(warehouse),
+            "--source",
+            f"open-llm-v2-hub={url}",
+            "--only",
+            "open-llm-v2-hub",
+            *window,
+        ]
+    )
+    assert code == 0
+    # 2024-12-20 (README edit) is the first revision in the window: its parquet is new to this warehouse
+    assert query(warehouse, "SELECT snapshot_key, snapshot_date, status FROM meta.loads") == [
+        (v2["readme"], date(2024, 12, 20), "published")
+    ]
+    assert hub.requested("5e5e5e5e.parquet") == []  # 2025-03-21 is outside the window

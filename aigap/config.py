@@ -26,3 +26,8 @@ def raw_dir(warehouse: Path) -> Path:
 def staging_dir(warehouse: Path) -> Path:
     """Short-lived staged frames (parsed, not yet validated) for the write-audit-publish path."""
     return warehouse.parent / "staging"
+
+
+def reports_dir(warehouse: Path) -> Path:
+    """The latest run report and gap chart, next to the warehouse, readable without the Prefect UI."""
+    return warehouse.parent / "reports"

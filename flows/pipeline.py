@@ -77,8 +77,9 @@ def marts(warehouse: Path) -> MartsOutcome:
     return refresh_marts(warehouse)
 
 
-@task(name="publish report", task_run_name="publish report {run_id}", cache_policy=NO_CACHE, retries=1)
 def report(warehouse: Path, run_id: str, run_name: str) -> PublishedReport:
+    """Publish the run's report as artifacts of the flow run itself (not of a task run, so the run
+    page's Artifacts tab lists them under the run), and write it next to the warehouse."""
     published = publish_run_report(warehouse, run_id, run_name)
     get_run_logger().info(
         "report: artifacts published; %s and %s written", published.markdown_path, published.chart_path

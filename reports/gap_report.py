@@ -134,12 +134,12 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
         for reason in _reasons(load["reasons"]):
             rows.append(
                 {
-                    "source": load["source"],
                     "snapshot": load["snapshot_key"],
-                    "snapshot_date": load["snapshot_date"].isoformat() if load["snapshot_date"] else "",
-                    "quarantined": seen,
-                    "check": reason.get("check", ""),
                     "reason": reason.get("reason", ""),
+                    "quarantined": seen,
+                    "source": load["source"],
+                    "snapshot_date": load["snapshot_date"].isoformat() if load["snapshot_date"] else "",
+                    "check": reason.get("check", ""),
                     "raw_path": load["raw_path"] or "",
                     "load_id": load["load_id"],
                 }
@@ -215,10 +215,10 @@ def report_markdown(
     if current:
         changes = gap_changes(current, previous.summary.get("latest_gaps") if previous else None)
         lines += _table(
-            ["leaderboard", "attribution", "pair", "snapshot", "leader", "leader score", "follower score", "gap",
-             "change since previous run"],
-            [[r["leaderboard"], r["attribution"], r["pair"], r["snapshot_date"], r["leader"], r["leader_score"],
-              r["follower_score"], r["gap"], r["change"]] for r in changes],
+            ["leaderboard", "attribution", "pair", "snapshot", "gap", "frontier scores", "change since previous run"],
+            [[r["leaderboard"], r["attribution"], r["pair"], r["snapshot_date"], f"{r['leader']} +{r['gap']:.2f}",
+              f"{r['leader']} {r['leader_score']:.2f}, {r['follower']} {r['follower_score']:.2f}", r["change"]]
+             for r in changes],
         )  # fmt: skip
         basis = (
             f"the previous run `{previous.run_id}`"

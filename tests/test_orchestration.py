@@ -87,7 +87,7 @@ def test_the_pipeline_writes_its_report_next_to_the_warehouse(bundled_run):
     svg = ET.parse(warehouse.parent / "reports" / "us-cn-gap.svg").getroot()
     assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == 17  # one point per snapshot
     report = (warehouse.parent / "reports" / "gap-report.md").read_text()
-    assert "| open-llm-v2 | publisher | US–CN | 2025-03-21 | CN | 47.98 | 44.85 | 3.13 |" in report
+    assert "| open-llm-v2 | publisher | US–CN | 2025-03-21 | CN +3.13 | CN 47.98, US 44.85 |" in report
 
 
 def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, tmp_path):
@@ -107,4 +107,4 @@ def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, 
         con.close()
     report = (tmp_path / "reports" / "gap-report.md").read_text()
     assert "This run loaded nothing: it rebuilt the marts" in report
-    assert "| 3.13 | no new snapshot |" in report  # compared with the run that loaded the warehouse
+    assert "| CN 47.98, US 44.85 | no new snapshot |" in report  # compared with the run that loaded the warehouse

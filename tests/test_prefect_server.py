@@ -104,7 +104,7 @@ def test_daily_deployment_run_loads_the_warehouse_and_publishes_artifacts(stack)
     assert set(artifacts) == {"aigap-gap-report", "aigap-quarantined-loads", "aigap-gap-chart"}
     report = artifacts["aigap-gap-report"]
     assert report["type"] == "markdown"
-    assert "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN | 42.49 | 41.74 | 0.75 |" in report["data"]
+    assert "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN +0.75 | CN 42.49, US 41.74 |" in report["data"]
     assert "Attribution coverage is not available" in report["data"]
     assert artifacts["aigap-quarantined-loads"]["type"] == "table"
     # the daily run itself quarantined nothing; if the backfill wrote first, its bad snapshot is still open

@@ -128,10 +128,10 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
     assert "| open-llm-v2-archive | 2 | 0 | 1 |" in text
     assert "- **QUARANTINED** `open-llm-v2-archive` `scraped/2024-08-15.csv`: 1 row(s) do not have 33 fields" in text
     assert (
-        "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN | 42.49 | 41.74 | 0.75 | -5.56 (narrowing; was 6.31 on 2024-07-13) |"
+        "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN +0.75 | CN 42.49, US 41.74 | -5.56 (narrowing; was 6.31 on 2024-07-13) |"
         in text
     )
-    assert "| open-llm-v2 | lineage | US–CN | 2024-07-13 | US | 40.00 | 39.00 | 1.00 | new |" in text
+    assert "| open-llm-v2 | lineage | US–CN | 2024-07-13 | US +1.00 | US 40.00, CN 39.00 | new |" in text
     assert "the previous run `run-1` (2026-11-22 05:31 UTC)" in text
     assert "| open-llm-v2 | lineage | 2024-08-30 | 70.0% | 95.0% |" in text
     assert "| open-llm-v2 | publisher | 2024-08-30 | 62.5% | 91.0% |" in text

@@ -118,15 +118,22 @@ class PrefectStack:
 
     # --- the API --------------------------------------------------------------------------------
 
-    def post(self, path: str, body: dict | None = None):
-        response = self.client.post(path, json=body or {})
+    def _request(self, method: str, path: str, body: dict | None = None):
+        # A busy SQLite database makes the server answer 503 for a moment; Prefect's own client
+        # retries those, and so does this one (bounded).
+        for attempt in range(8):
+            response = self.client.request(method, path, json=body)
+            if response.status_code not in (429, 502, 503) or attempt == 7:
+                break
+            time.sleep(0.5 * (attempt + 1))
         response.raise_for_status()
         return response.json()
 
+    def post(self, path: str, body: dict | None = None):
+        return self._request("POST", path, body or {})
+
     def get(self, path: str):
-        response = self.client.get(path)
-        response.raise_for_status()
-        return response.json()
+        return self._request("GET", path)
 
     def create_run(self, flow: str, deployment: str, parameters: dict) -> str:
         found = self.get(f"/deployments/name/{flow}/{deployment}")

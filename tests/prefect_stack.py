@@ -41,11 +41,26 @@ class PrefectStack:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_SERVER_UI_ENABLED": "true" if ui else "false",
             "GX_ANALYTICS_ENABLED": "false",
-            "PREFECT_WORKER_QUERY_SECONDS": "1",  # pick runs up at once (default: every 10 s)
+            "PREFECT_WORKER_QUERY_SECONDS": "2",  # pick runs up soon (default: every 10 s)
+            # Fewer writers on the server's SQLite file (on a busy machine it can stay locked for a
+            # minute): 3 upcoming runs per schedule instead of 100, and no housekeeping services.
+            # The scheduler, triggers, actions, event persister and task run recorder stay on.
+            "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "3",
+            **{
+                f"PREFECT_SERVER_SERVICES_{service}_ENABLED": "false"
+                for service in (
+                    "CANCELLATION_CLEANUP",
+                    "CLEANUP_RECONCILER",
+                    "FOREMAN",
+                    "LATE_RUNS",
+                    "PAUSE_EXPIRATIONS",
+                    "REPOSSESSOR",
+                )
+            },
         }
         self.env.pop("PREFECT_PROFILE", None)
         self.processes: list[tuple[str, subprocess.Popen]] = []
-        self.client = httpx.Client(base_url=self.api, timeout=30)
+        self.client = httpx.Client(base_url=self.api, timeout=120)
 
     # --- processes ------------------------------------------------------------------------------
 
@@ -118,11 +133,16 @@ class PrefectStack:
 
     # --- the API --------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, body: dict | None = None):
-        # A busy SQLite database makes the server answer 503 for a moment; Prefect's own client
-        # retries those, and so does this one (bounded).
+    def _request(self, method: str, path: str, body: dict | None = None, retry_timeouts: bool = True):
+        # A busy SQLite database makes the server answer 503, or answer late; Prefect's own client
+        # retries those, and so does this one (bounded). Only reads are retried after a timeout.
         for attempt in range(8):
-            response = self.client.request(method, path, json=body)
+            try:
+                response = self.client.request(method, path, json=body)
+            except httpx.TimeoutException:
+                if not retry_timeouts or attempt == 7:
+                    raise
+                continue
             if response.status_code not in (429, 502, 503) or attempt == 7:
                 break
             time.sleep(0.5 * (attempt + 1))
@@ -137,7 +157,10 @@ class PrefectStack:
 
     def create_run(self, flow: str, deployment: str, parameters: dict) -> str:
         found = self.get(f"/deployments/name/{flow}/{deployment}")
-        return self.post(f"/deployments/{found['id']}/create_flow_run", {"parameters": parameters})["id"]
+        created = self._request(
+            "POST", f"/deployments/{found['id']}/create_flow_run", {"parameters": parameters}, retry_timeouts=False
+        )
+        return created["id"]
 
     def flow_run(self, run_id: str) -> dict:
         return self.get(f"/flow_runs/{run_id}")

@@ -27,7 +27,7 @@ def _parse_locations(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.pipeline import pipeline  # Prefect is imported only when a run is asked for
+    from flows.pipeline import pipeline, run_summary  # Prefect is imported only when a run is asked for
 
     locations = _parse_locations(args.source or [])
     only = args.only or None
@@ -42,7 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         sources_label=label,
         return_state=True,
     )
-    summary = state.result(raise_on_failure=False)
+    summary = run_summary(state)
     if isinstance(summary, BaseException):
         print(f"\naigap run failed: {summary}", file=sys.stderr)
         return 2
@@ -198,6 +198,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    from aigap.orchestration import NoServer, setup
+
+    try:
+        done = setup()
+    except NoServer as exc:
+        print(f"aigap setup: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(done))
+    print("Next: `prefect deploy --all`, then `prefect worker start --pool aigap` (see README).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aigap", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -220,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--warehouse", help=f"DuckDB file (default: ${WAREHOUSE_ENV} or warehouse/aigap.duckdb)")
     status.add_argument("--json", action="store_true", help="one JSON object for machines")
     status.set_defaults(handler=cmd_status)
+
+    setup = commands.add_parser(
+        "setup",
+        help="prepare the Prefect server ($PREFECT_API_URL): work pool, warehouse writer limit, quarantine automation",
+    )
+    setup.set_defaults(handler=cmd_setup)
     return parser
 
 

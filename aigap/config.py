@@ -28,6 +28,11 @@ def staging_dir(warehouse: Path) -> Path:
     return warehouse.parent / "staging"
 
 
+def reports_dir(warehouse: Path) -> Path:
+    """The latest run report and gap chart, next to the warehouse, readable without the Prefect UI."""
+    return warehouse.parent / "reports"
+
+
 GAP_PAIRS_ENV = "AIGAP_GAP_PAIRS"
 # Country pairs whose gap the marts publish; the first of each pair is the "a" side of gap_trend.
 DEFAULT_GAP_PAIRS = ("US-CN", "US-FR", "CN-FR", "US-KR", "CN-KR")

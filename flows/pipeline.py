@@ -13,16 +13,20 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from aigap.config import warehouse_path
+from aigap.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
 from flows import loading
 from flows.marts import MartsOutcome, refresh_marts
+from flows.report import PublishedReport, latest_gaps, publish_run_report
+from flows.writer import warehouse_writer
 from sources import http, registry
-from sources.base import SnapshotRef, SnapshotUnavailable
+from sources.base import SnapshotRef, SnapshotUnavailable, Source
 from warehouse import store
 
 
@@ -89,6 +93,16 @@ def marts(warehouse: Path) -> MartsOutcome:
     return refresh_marts(warehouse)
 
 
+def report(warehouse: Path, run_id: str, run_name: str) -> PublishedReport:
+    """Publish the run's report as artifacts of the flow run itself (not of a task run, so the run
+    page's Artifacts tab lists them under the run), and write it next to the warehouse."""
+    published = publish_run_report(warehouse, run_id, run_name)
+    get_run_logger().info(
+        "report: artifacts published; %s and %s written", published.markdown_path, published.chart_path
+    )
+    return published
+
+
 def _flow_run_id() -> str | None:
     return str(flow_run.id) if flow_run.id else None
 
@@ -119,6 +133,11 @@ def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.Loa
         reasons = report.failures
     if reasons:
         outcome = quarantine(ref, landed, staged, reasons, warehouse, started_at)
+        emit_event(
+            LOAD_QUARANTINED_EVENT,
+            resource={"prefect.resource.id": f"aigap.load.{outcome.load_id}", "prefect.resource.name": ref.key},
+            payload={"source": ref.source, "snapshot_key": ref.key, "reasons": outcome.reasons},
+        )
         log.warning(
             "QUARANTINED %s %s (raw bytes kept at %s): %s",
             ref.source,
@@ -148,6 +167,8 @@ class RunSummary:
     loads: list[loading.LoadOutcome] = field(default_factory=list)
     marts: MartsOutcome | None = None
     errors: list[str] = field(default_factory=list)  # sources that could not even be discovered
+    latest_gaps: list[dict] = field(default_factory=list)  # after the marts refresh (reports/gap_report.py)
+    note: str = ""  # what kind of run this was, when it loads nothing by design
 
     def counts(self) -> dict[str, dict[str, int]]:
         result: dict[str, dict[str, int]] = {}
@@ -171,21 +192,101 @@ class RunSummary:
                 "loads": [asdict(o) for o in self.loads],
                 "marts": asdict(self.marts) if self.marts else None,
                 "errors": self.errors,
+                "latest_gaps": self.latest_gaps,
+                "note": self.note,
             },
             default=str,
         )
 
 
-def _record_run(warehouse: Path, summary: RunSummary, started_at) -> None:
+class RunNeedsAttention(Exception):
+    """The data of a run's Failed state: loads were quarantined, a source failed or the marts were not
+    refreshed. Carries the RunSummary (a Failed state's data must be an exception for Prefect's engine)."""
+
+    def __init__(self, summary: RunSummary):
+        super().__init__(_headline(summary))
+        self.summary = summary
+
+
+def run_summary(state) -> RunSummary | BaseException:
+    """The RunSummary of a finished pipeline or rebuild run, whether it completed or failed."""
+    result = state.result(raise_on_failure=False)
+    return result.summary if isinstance(result, RunNeedsAttention) else result
+
+
+def record_run(warehouse: Path, summary: RunSummary, started_at) -> str:
+    """Write the run's summary to meta.runs (the next run's report compares against it); its run id."""
     run_id = _flow_run_id() or f"local-{started_at:%Y%m%dT%H%M%S%f}"
     with store.connect(warehouse) as con:
         con.execute(
             "INSERT OR REPLACE INTO meta.runs VALUES (?, ?, ?, ?, ?)",
             [run_id, started_at, store.utcnow(), "ok" if summary.ok else "failed", summary.to_json()],
         )
+    return run_id
 
 
-@flow(name="aigap-pipeline", flow_run_name="aigap {sources_label}", log_prints=True)
+def finish(warehouse: Path, summary: RunSummary, started_at):
+    """Record the run, publish its report and artifacts, and return its final state."""
+    summary.latest_gaps = latest_gaps(warehouse)
+    run_id = record_run(warehouse, summary, started_at)
+    report(warehouse, run_id, flow_run.name or run_id)
+    if summary.ok:
+        return Completed(message=_headline(summary), data=summary)
+    return Failed(message=_headline(summary), data=RunNeedsAttention(summary))
+
+
+def select_sources(
+    adapters: dict[str, Source], only: list[str] | None, kinds: list[str] | None, locations: dict[str, str] | None
+) -> list[str]:
+    """Which sources a run loads: `only` names them; else `kinds` selects every source of those kinds
+    (online-only ones included: that is how deployments run them); else the default run's sources
+    plus any given a location."""
+    if only:
+        return [name for name, adapter in adapters.items() if name in only and (not kinds or adapter.kind in kinds)]
+    if kinds:
+        return [name for name, adapter in adapters.items() if adapter.kind in kinds]
+    return [name for name, adapter in adapters.items() if adapter.in_default_run or name in (locations or {})]
+
+
+def describe_run(parameters: dict, day: date | None = None) -> str:
+    """A run name that says what the run loads: `aigap leaderboard sources · 2026-11-23`."""
+    only, kinds = parameters.get("only"), parameters.get("kinds")
+    if only:
+        what = ", ".join(only)
+    elif kinds:
+        what = " + ".join(kinds) + " sources"
+    else:
+        what = parameters.get("sources_label") or "all sources"
+    parts = [f"aigap {what}"]
+    since, until = parameters.get("since"), parameters.get("until")
+    if since or until:
+        parts.append(f"snapshots {since or 'first'} to {until or 'latest'}")
+    if parameters.get("max_snapshots") is not None:
+        parts.append(f"at most {parameters['max_snapshots']} new per source")
+    if day is not None:
+        parts.append(day.isoformat())
+    return " · ".join(parts)
+
+
+def _run_name() -> str:
+    scheduled = flow_run.scheduled_start_time
+    return describe_run(dict(flow_run.parameters or {}), scheduled.date() if scheduled else _today())
+
+
+def announce_quarantine(flow, run, state) -> None:
+    """on_failure hook: the run is final; if its gate quarantined loads, say so with an event, which
+    the automation made by `aigap setup` turns into a `Quarantined` state on the run."""
+    summary = run_summary(state)
+    if not isinstance(summary, RunSummary) or not summary.quarantined:
+        return
+    emit_event(
+        RUN_QUARANTINED_EVENT,
+        resource={"prefect.resource.id": f"prefect.flow-run.{run.id}", "prefect.resource.name": run.name},
+        payload={"quarantined": [o.load_id for o in summary.quarantined], "message": state.message},
+    )
+
+
+@flow(name="aigap-pipeline", flow_run_name=_run_name, log_prints=True, on_failure=[announce_quarantine])
 def pipeline(
     warehouse: str | None = None,
     locations: dict[str, str] | None = None,
@@ -210,58 +311,61 @@ def pipeline(
     log = get_run_logger()
     path = warehouse_path(warehouse)
     started_at = store.utcnow()
-    with store.connect(path) as con:
-        if applied := store.migrate(con):
-            log.info("warehouse %s: applied migrations %s", path, applied)
     adapters = registry()
     unknown = sorted(set(only or []) - set(adapters)) + sorted(set(locations or {}) - set(adapters))
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {sorted(adapters)}")
-    selected = [
-        name
-        for name, adapter in adapters.items()
-        if (name in only if only else adapter.in_default_run or name in (locations or {}))
-        and (not kinds or adapter.kind in kinds)
-    ]
+    selected = select_sources(adapters, only, kinds, locations)
+    log.info("warehouse %s; sources: %s", path, ", ".join(selected) or "none selected")
     summary = RunSummary(str(path))
     today = _today()
-    for name in selected:
-        location = (locations or {}).get(name) or adapters[name].default_location()
+    with warehouse_writer():
+        with store.connect(path) as con:
+            if applied := store.migrate(con):
+                log.info("warehouse %s: applied migrations %s", path, applied)
+        for name in selected:
+            with tags(name):  # task runs of this source can be filtered by its name in the UI
+                load_source(
+                    adapters[name], (locations or {}).get(name), path, today, since, until, max_snapshots, summary
+                )
+        summary.marts = marts(path)
+        if summary.marts.published:
+            log.info("marts refreshed: %s", summary.marts.rows)
+        else:
+            log.error("marts NOT refreshed (last good state kept): %s", summary.marts.reasons)
+        return finish(path, summary, started_at)
+
+
+def load_source(adapter: Source, location, path: Path, today: date, since, until, max_snapshots, summary) -> None:
+    """Every snapshot of one source (oldest first) through the gate; outcomes go into `summary`."""
+    log = get_run_logger()
+    location = location or adapter.default_location()
+    try:
+        refs = discover(adapter.name, location)
+    except Exception as exc:  # a source that cannot be listed must not stop the others
+        log.error("source %s: cannot discover snapshots at %s: %s", adapter.name, location, exc)
+        summary.errors.append(f"{adapter.name}: {exc}")
+        return
+    refs = within(refs, since, until)
+    log.info("source %s: %d snapshot(s) at %s", adapter.name, len(refs), location)
+    loaded = 0
+    for ref in refs:
+        if max_snapshots is not None and loaded >= max_snapshots:
+            log.info("source %s: stopping after %d new snapshot(s) (max_snapshots)", adapter.name, loaded)
+            break
         try:
-            refs = discover(name, location)
-        except Exception as exc:  # a source that cannot be listed must not stop the others
-            log.error("source %s: cannot discover snapshots at %s: %s", name, location, exc)
-            summary.errors.append(f"{name}: {exc}")
+            outcome = load_snapshot(ref, path, today)
+        except SnapshotUnavailable as exc:
+            log.info("source %s: nothing published under %s: %s", adapter.name, ref.key, exc)
             continue
-        refs = within(refs, since, until)
-        log.info("source %s: %d snapshot(s) at %s", name, len(refs), location)
-        loaded = 0
-        for ref in refs:
-            if max_snapshots is not None and loaded >= max_snapshots:
-                log.info("source %s: stopping after %d new snapshot(s) (max_snapshots)", name, loaded)
-                break
-            try:
-                outcome = load_snapshot(ref, path, today)
-            except SnapshotUnavailable as exc:
-                log.info("source %s: nothing published under %s: %s", name, ref.key, exc)
-                continue
-            except store.WarehouseBusy:
-                raise  # nothing else can load either; the CLI says who holds the file
-            except Exception as exc:  # e.g. a feed URL answering 404: the other snapshots still load
-                log.error("source %s: cannot load %s from %s: %s", name, ref.key, ref.location, exc)
-                summary.errors.append(f"{name} {ref.key}: {exc}")
-                continue
-            summary.loads.append(outcome)
-            loaded += outcome.status != "skipped"
-    summary.marts = marts(path)
-    if summary.marts.published:
-        log.info("marts refreshed: %s", summary.marts.rows)
-    else:
-        log.error("marts NOT refreshed (last good state kept): %s", summary.marts.reasons)
-    _record_run(path, summary, started_at)
-    if summary.ok:
-        return Completed(message=_headline(summary), data=summary)
-    return Failed(message=_headline(summary), data=summary)
+        except store.WarehouseBusy:
+            raise  # nothing else can load either; the CLI says who holds the file
+        except Exception as exc:  # e.g. a feed URL answering 404: the other snapshots still load
+            log.error("source %s: cannot load %s from %s: %s", adapter.name, ref.key, ref.location, exc)
+            summary.errors.append(f"{adapter.name} {ref.key}: {exc}")
+            continue
+        summary.loads.append(outcome)
+        loaded += outcome.status != "skipped"
 
 
 def _headline(summary: RunSummary) -> str:

@@ -1,0 +1,117 @@
+"""What a Prefect server needs before aigap's deployments run on it, made by `aigap setup`.
+
+- the process work pool WORK_POOL that prefect.yaml's deployments use;
+- the global concurrency limit WRITER_LIMIT (one slot): every flow holds it around its warehouse
+  work (flows/writer.py), so two runs never write the warehouse at once; one waits;
+- the automation AUTOMATION_NAME: when a finished run announces that its quality gate quarantined
+  a load (event RUN_QUARANTINED_EVENT, from the pipeline flow's on_failure hook), it sets the run's
+  state to `Quarantined` (a Failed state), so the runs list tells "a bad snapshot was held back"
+  apart from a crash at a glance.
+
+Running it again changes nothing that is already right (it says what it found).
+"""
+
+from __future__ import annotations
+
+WORK_POOL = "aigap"
+WRITER_LIMIT = "aigap-warehouse-writer"
+RUN_QUARANTINED_EVENT = "aigap.run.quarantined"
+LOAD_QUARANTINED_EVENT = "aigap.load.quarantined"
+QUARANTINED_STATE = "Quarantined"
+AUTOMATION_NAME = "aigap: mark runs whose gate quarantined a load"
+QUARANTINED_MESSAGE = (
+    "The quality gate quarantined at least one load: nothing of it was published and its raw bytes are kept. "
+    "Which and why: this run's 'aigap-quarantined-loads' artifact, its logs, or `aigap status`."
+)
+
+
+class NoServer(RuntimeError):
+    """No Prefect server is configured (PREFECT_API_URL is unset)."""
+
+
+def _automation():
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+    return AutomationCore(
+        name=AUTOMATION_NAME,
+        description=(
+            f"When a run emits {RUN_QUARANTINED_EVENT!r} (after it ended Failed because its gate quarantined "
+            f"loads), set its state to {QUARANTINED_STATE!r}. Made by `aigap setup`."
+        ),
+        enabled=True,
+        trigger=EventTrigger(
+            expect={RUN_QUARANTINED_EVENT},
+            match={"prefect.resource.id": "prefect.flow-run.*"},
+            posture=Posture.Reactive,
+            threshold=1,
+            within=0,
+        ),
+        # force: the run is already final (Failed) when the event arrives; only its name changes.
+        actions=[
+            ChangeFlowRunState(state=StateType.FAILED, name=QUARANTINED_STATE, message=QUARANTINED_MESSAGE, force=True)
+        ],
+    )
+
+
+def setup() -> list[str]:
+    """Create or fix the work pool, the writer limit and the automation; one line per thing."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import (
+        GlobalConcurrencyLimitCreate,
+        GlobalConcurrencyLimitUpdate,
+        WorkPoolCreate,
+    )
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
+    from prefect.workers.process import ProcessWorker
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        raise NoServer(
+            "no Prefect server configured: start one with `prefect server start`, then point aigap at it with "
+            "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` (or export PREFECT_API_URL)"
+        )
+    done = [f"Prefect server {api}"]
+    with get_client(sync_client=True) as client:
+        try:
+            pool = client.read_work_pool(WORK_POOL)
+            if pool.type != "process":
+                raise RuntimeError(f"work pool {WORK_POOL!r} exists with type {pool.type!r}; aigap needs 'process'")
+            done.append(f"work pool {WORK_POOL!r} (process): already there")
+        except ObjectNotFound:
+            client.create_work_pool(
+                WorkPoolCreate(
+                    name=WORK_POOL,
+                    type="process",
+                    base_job_template=ProcessWorker.get_default_base_job_template(),
+                    description="aigap deployments (prefect.yaml); start a worker with `prefect worker start --pool aigap`",
+                )
+            )
+            done.append(f"work pool {WORK_POOL!r} (process): created")
+
+        try:
+            limit = client.read_global_concurrency_limit_by_name(WRITER_LIMIT)
+            if limit.limit != 1 or not limit.active:
+                client.update_global_concurrency_limit(WRITER_LIMIT, GlobalConcurrencyLimitUpdate(limit=1, active=True))
+                done.append(
+                    f"concurrency limit {WRITER_LIMIT!r}: reset to 1 active slot (was {limit.limit}, active={limit.active})"
+                )
+            else:
+                done.append(f"concurrency limit {WRITER_LIMIT!r} (1 slot): already there")
+        except ObjectNotFound:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=WRITER_LIMIT, limit=1))
+            done.append(f"concurrency limit {WRITER_LIMIT!r} (1 slot, one warehouse writer at a time): created")
+
+        wanted = _automation()
+        existing = client.read_automations_by_name(AUTOMATION_NAME)
+        if existing:
+            client.update_automation(existing[0].id, wanted)
+            for extra in existing[1:]:  # a duplicate would mark every run twice
+                client.delete_automation(extra.id)
+            done.append(f"automation {AUTOMATION_NAME!r}: already there (definition refreshed)")
+        else:
+            client.create_automation(wanted)
+            done.append(f"automation {AUTOMATION_NAME!r}: created")
+    return done

@@ -1,0 +1,40 @@
+"""Rebuild every mart from what is published, without loading anything (after a transform or
+registry change). Holds the warehouse writer slot like every flow, records the run and publishes
+the same report and artifacts as a pipeline run."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from aigap.config import warehouse_path
+from flows.pipeline import RunSummary, _today, finish, marts
+from flows.writer import warehouse_writer
+from warehouse import store
+
+
+def _run_name() -> str:
+    scheduled = flow_run.scheduled_start_time
+    return f"aigap rebuild marts · {(scheduled.date() if scheduled else _today()).isoformat()}"
+
+
+@flow(name="aigap-rebuild-marts", flow_run_name=_run_name, log_prints=True)
+def rebuild_marts(warehouse: str | None = None):
+    """Recompute, gate and replace every mart from the published core tables.
+
+    warehouse: DuckDB file (default: $AIGAP_WAREHOUSE or warehouse/aigap.duckdb).
+    """
+    log = get_run_logger()
+    path = warehouse_path(warehouse)
+    started_at = store.utcnow()
+    summary = RunSummary(str(path), note="This run loaded nothing: it rebuilt the marts from everything published.")
+    with warehouse_writer():
+        with store.connect(path) as con:
+            if applied := store.migrate(con):
+                log.info("warehouse %s: applied migrations %s", path, applied)
+        summary.marts = marts(path)
+        if summary.marts.published:
+            log.info("marts rebuilt: %s", summary.marts.rows)
+        else:
+            log.error("marts NOT rebuilt (last good state kept): %s", summary.marts.reasons)
+        return finish(path, summary, started_at)

@@ -1,0 +1,265 @@
+"""The run report a person reads in the Prefect UI (and in warehouse/reports/): pure functions.
+
+Inputs are a run's summary as meta.runs stores it (`RunSummary.to_json()`), the previous run's
+summary, and frames read from the warehouse (marts.gap, marts.attribution_coverage if it exists,
+meta.loads). Outputs are markdown and plain rows; nothing here talks to Prefect or DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+STATUSES = ("published", "skipped", "quarantined")
+PAIR_KEY = ("leaderboard", "attribution", "pair")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A row of meta.runs: the run id, when it finished and its summary (decoded JSON)."""
+
+    run_id: str
+    finished_at: datetime | None
+    summary: dict
+
+
+def _pair_label(a: str, b: str) -> str:
+    """Order-free name of a country pair, the US first when it is in it ("US–CN", "CN–FR")."""
+    first, second = sorted([a, b], key=lambda c: (c != "US", c))
+    return f"{first}–{second}"
+
+
+def latest_gap_records(gap: pl.DataFrame) -> list[dict]:
+    """The latest snapshot's gap per leaderboard, attribution mode and country pair (JSON-ready).
+
+    Stored in each run's summary, so the next run can say what changed since.
+    """
+    if gap.is_empty():
+        return []
+    latest = (
+        gap.sort("snapshot_date")
+        .with_columns(
+            pl.struct("leader", "follower")
+            .map_elements(lambda r: _pair_label(r["leader"], r["follower"]), return_dtype=pl.String)
+            .alias("pair")
+        )
+        .group_by(PAIR_KEY, maintain_order=True)
+        .last()
+        .sort(PAIR_KEY)
+    )
+    return [
+        {
+            "leaderboard": r["leaderboard"],
+            "attribution": r["attribution"],
+            "pair": r["pair"],
+            "snapshot_date": r["snapshot_date"].isoformat(),
+            "leader": r["leader"],
+            "follower": r["follower"],
+            "leader_score": r["leader_score"],
+            "follower_score": r["follower_score"],
+            "gap": r["gap"],
+        }
+        for r in latest.iter_rows(named=True)
+    ]
+
+
+def change_since(current: dict, previous: dict | None) -> str:
+    """How the gap moved since the previous run, in the current leader's favour."""
+    if previous is None:
+        return "new"
+    before = previous["gap"] if previous["leader"] == current["leader"] else -previous["gap"]
+    delta = round(current["gap"] - before, 6)
+    if previous["leader"] != current["leader"]:
+        return f"lead changed: {previous['leader']} was ahead by {previous['gap']:.2f}"
+    if delta == 0:
+        same_snapshot = previous["snapshot_date"] == current["snapshot_date"]
+        return "no new snapshot" if same_snapshot else f"unchanged since {previous['snapshot_date']}"
+    trend = "widening" if delta > 0 else "narrowing"
+    return f"{delta:+.2f} ({trend}; was {previous['gap']:.2f} on {previous['snapshot_date']})"
+
+
+def gap_changes(current: list[dict], previous: list[dict] | None) -> list[dict]:
+    """Each current latest gap with `change`: what moved since the previous run's latest gaps."""
+    if previous is None:
+        return [{**row, "change": "first recorded run"} for row in current]
+    before = {tuple(r[k] for k in PAIR_KEY): r for r in previous}
+    return [{**row, "change": change_since(row, before.get(tuple(row[k] for k in PAIR_KEY)))} for row in current]
+
+
+def latest_coverage(coverage: pl.DataFrame) -> pl.DataFrame:
+    """The latest snapshot's attribution coverage per leaderboard and mode."""
+    return (
+        coverage.sort("snapshot_date")
+        .group_by("leaderboard", "mode", maintain_order=True)
+        .last()
+        .sort("leaderboard", "mode")
+        .select("leaderboard", "mode", "snapshot_date", "rows_share", "top100_share")
+    )
+
+
+def _reasons(raw: str | None) -> list[dict]:
+    try:
+        reasons = json.loads(raw or "[]")
+    except json.JSONDecodeError:
+        return [{"reason": str(raw)}]
+    return reasons if isinstance(reasons, list) else [{"reason": str(reasons)}]
+
+
+def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
+    """Quarantined loads still unresolved (no publish of the same snapshot key since), one row per reason.
+
+    `loads` is meta.loads. A quarantined load of this run is always listed; an older one stays
+    listed until corrected content under the same key is published.
+    """
+    if loads.is_empty():
+        return []
+    published = (
+        loads.filter(pl.col("status") == "published")
+        .group_by("source", "snapshot_key")
+        .agg(pl.col("finished_at").max().alias("last_published"))
+    )
+    open_loads = (
+        loads.filter(pl.col("status") == "quarantined")
+        .join(published, on=["source", "snapshot_key"], how="left")
+        .filter(pl.col("last_published").is_null() | (pl.col("last_published") < pl.col("finished_at")))
+        .sort("source", "snapshot_date", "snapshot_key", nulls_last=True)
+    )
+    rows = []
+    for load in open_loads.iter_rows(named=True):
+        when = load["finished_at"].strftime("%Y-%m-%d %H:%M UTC")
+        seen = "this run" if run_id and load["flow_run_id"] == run_id else f"earlier run, {when}"
+        for reason in _reasons(load["reasons"]):
+            rows.append(
+                {
+                    "snapshot": load["snapshot_key"],
+                    "reason": reason.get("reason", ""),
+                    "quarantined": seen,
+                    "source": load["source"],
+                    "snapshot_date": load["snapshot_date"].isoformat() if load["snapshot_date"] else "",
+                    "check": reason.get("check", ""),
+                    "raw_path": load["raw_path"] or "",
+                    "load_id": load["load_id"],
+                }
+            )
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines.extend("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows)
+    return lines
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{100 * share:.1f}%"
+
+
+def report_markdown(
+    run: RunRecord,
+    run_name: str,
+    previous: RunRecord | None,
+    coverage: pl.DataFrame | None,
+    chart_src: str | None = None,
+) -> str:
+    """The gap report: loads of this run, latest gaps and their change, coverage, the chart."""
+    summary = run.summary
+    quarantined = [load for load in summary.get("loads", []) if load["status"] == "quarantined"]
+    marts = summary.get("marts")
+    finished = f"{run.finished_at:%Y-%m-%d %H:%M} UTC" if run.finished_at else "now"
+    verdict = (
+        "OK"
+        if not quarantined and not summary.get("errors") and (not marts or marts["published"])
+        else "NEEDS ATTENTION"
+    )
+    lines = [f"# aigap gap report: {run_name}", "", f"**{verdict}** · run `{run.run_id}` · {finished}", ""]
+
+    lines += ["## Loads in this run", ""]
+    counts = summary.get("counts") or {}
+    if counts:
+        lines += _table(["source", *STATUSES], [[s, *(c.get(k, 0) for k in STATUSES)] for s, c in counts.items()])
+    else:
+        lines.append(summary.get("note") or "No snapshot was loaded in this run (no source selected).")
+    for load in quarantined:
+        reasons = "; ".join(load["reasons"])
+        lines += ["", f"- **QUARANTINED** `{load['source']}` `{load['snapshot_key']}`: {reasons}"]
+    if quarantined:
+        lines += [
+            "",
+            "Nothing of a quarantined snapshot was published and its raw bytes are kept; the "
+            "*aigap-quarantined-loads* table lists every unresolved one with its checks and raw file.",
+        ]
+    for error in summary.get("errors") or []:
+        lines += ["", f"- **SOURCE ERROR** {error}"]
+    if marts is not None:
+        if marts["published"]:
+            rows = ", ".join(f"{t} {n}" for t, n in marts["rows"].items())
+            lines += ["", f"Marts refreshed: {rows} rows."]
+        else:
+            lines += ["", "**Marts NOT refreshed** (last good state kept): " + "; ".join(marts["reasons"])]
+
+    lines += ["", "## Latest gap per leaderboard and country pair", ""]
+    current = summary.get("latest_gaps") or []
+    if current:
+        changes = gap_changes(current, previous.summary.get("latest_gaps") if previous else None)
+        lines += _table(
+            ["leaderboard", "attribution", "pair", "snapshot", "gap", "frontier scores", "change since previous run"],
+            [[r["leaderboard"], r["attribution"], r["pair"], r["snapshot_date"], f"{r['leader']} +{r['gap']:.2f}",
+              f"{r['leader']} {r['leader_score']:.2f}, {r['follower']} {r['follower_score']:.2f}", r["change"]]
+             for r in changes],
+        )  # fmt: skip
+        basis = (
+            f"the previous run `{previous.run_id}`"
+            + (f" ({previous.finished_at:%Y-%m-%d %H:%M} UTC)" if previous.finished_at else "")
+            if previous
+            else "no previous run"
+        )
+        lines += [
+            "",
+            f"Gap = leader's best score minus the follower's, in the leaderboard's own points; change is "
+            f"measured against {basis}, positive when the leader pulled further ahead.",
+        ]
+    else:
+        lines.append("No gap published yet (no snapshot with both countries of a pair on the board).")
+
+    lines += ["", "## Attribution coverage", ""]
+    if coverage is None:
+        lines.append(
+            "Attribution coverage is not available: this warehouse has no `marts.attribution_coverage` table yet."
+        )
+    elif coverage.is_empty():
+        lines.append("Attribution coverage: `marts.attribution_coverage` is empty.")
+    else:
+        lines += _table(
+            ["leaderboard", "mode", "snapshot", "rows attributed", "top 100 attributed"],
+            [
+                [
+                    r["leaderboard"],
+                    r["mode"],
+                    r["snapshot_date"],
+                    _percent(r["rows_share"]),
+                    _percent(r["top100_share"]),
+                ]
+                for r in latest_coverage(coverage).iter_rows(named=True)
+            ],
+        )
+        lines += [
+            "",
+            "Share of the board's rows (and of its top 100) whose country is known; the rest is `unattributed`.",
+        ]
+
+    if chart_src:
+        lines += ["", "## US–China gap over time", "", f"![US minus China frontier score per leaderboard]({chart_src})"]
+    return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -14,6 +15,15 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "data" / "leaderboards" / "open_llm_v2_archive"
 BAD = Path(__file__).resolve().parent / "data" / "bad_snapshots"
+
+
+def query(warehouse, sql: str) -> list[tuple]:
+    """Rows of a read-only query on a warehouse file (as an analyst would run it)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pytest
+from conftest import query
 
 # snapshot -> {country: (best score, published model name, where it is)}
 EXPECTED = {
@@ -42,14 +42,11 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def frontier(bundled_run):
     warehouse, _ = bundled_run
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT snapshot_date, country, best_score, best_model FROM marts.country_frontier "
-            "WHERE leaderboard = 'arena-text' AND attribution = 'publisher' AND scope = 'all' AND country IN ('US', 'CN')"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = query(
+        warehouse,
+        "SELECT snapshot_date, country, best_score, best_model FROM marts.country_frontier "
+        "WHERE leaderboard = 'arena-text' AND attribution = 'publisher' AND scope = 'all' AND country IN ('US', 'CN')",
+    )
     return {(day, country): (score, model) for day, country, score, model in rows}
 
 

@@ -10,8 +10,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import pytest
+from conftest import query
 
 from aigap.cli import main
 from flows import loading
@@ -29,14 +29,6 @@ OLD = (FUNDING / "ai_index_owid" / "2025-04" / FILE).read_bytes()
 NEW = (TEST_FILES / "newer_edition" / "2026-04" / FILE).read_bytes()
 HTML = (ROOT / "tests" / "data" / "bad_snapshots" / "html_error_page.csv").read_bytes()
 SPLIT = TEST_FILES / "cb_insights_2023_split_inconsistent.csv"
-
-
-def query(warehouse, sql):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 # --- the bundled run ------------------------------------------------------------------------------

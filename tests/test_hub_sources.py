@@ -8,9 +8,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
+from conftest import query
 from hub_fixtures import build_hub, parquet_bytes, v2_hub_frame
 
 from aigap.cli import main
@@ -37,14 +37,6 @@ def local_hub(tmp_path):
     yield hub, url, v2, marker
     server.shutdown()
     server.server_close()
-
-
-def query(warehouse, sql):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_discovery_gives_every_revision_its_commit_date(local_hub):

@@ -7,7 +7,7 @@ import shutil
 
 import duckdb
 import pytest
-from conftest import ARCHIVE, BAD
+from conftest import ARCHIVE, BAD, query
 
 from aigap.cli import main
 from flows import pipeline as pipeline_module
@@ -38,14 +38,6 @@ def fingerprint(warehouse) -> dict[str, str]:
             ).fetchone()[0]
             for (name,) in tables
         }
-    finally:
-        con.close()
-
-
-def query(warehouse, sql):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 

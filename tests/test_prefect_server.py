@@ -16,9 +16,8 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-import duckdb
 import pytest
-from conftest import ARCHIVE, BAD
+from conftest import ARCHIVE, BAD, query
 from prefect_stack import PrefectStack
 
 SOURCE = "open-llm-v2-archive"
@@ -35,14 +34,6 @@ def _folder(path, with_bad: bool):
     if with_bad:
         shutil.copy(BAD / "truncated_mid_row.csv", path / BAD_KEY)
     return str(path)
-
-
-def query(warehouse, sql):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -38,20 +38,23 @@ def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
 
 def one_row_per_model(board: pl.DataFrame, tie_breaks: list[str] | None = None) -> pl.DataFrame:
     """The dedupe rule above (Arena: ties go to the row with most votes). Only the few repeated
-    (snapshot, model) rows are sorted."""
-    keys = ["leaderboard", "snapshot_date", "model_id"]
+    (snapshot, model) rows are sorted, and the board is filtered once."""
     # one board holds one leaderboard, so (date, model) identifies a row; hashing fewer strings is faster
     repeated = board.select(pl.struct("snapshot_date", "model_id").is_duplicated()).to_series()
     if not repeated.any():
         return board
+    keys = ["snapshot_date", "model_id"]
     tie_breaks = tie_breaks or [c for c in ("official_provider", "revision_sha") if c in board.columns]
     descending = [True, *(c != "revision_sha" for c in tie_breaks)]
     best = (
-        board.filter(repeated)
+        board.select(*keys, "score", *tie_breaks)
+        .with_row_index("row")
+        .filter(repeated)
         .sort(["score", *tie_breaks], descending=descending, nulls_last=True)
-        .unique(keys, keep="first", maintain_order=True)
+        .unique(keys, keep="first", maintain_order=True)["row"]
     )
-    return pl.concat([board.filter(~repeated), best])
+    keep = ~repeated | pl.int_range(0, len(board), dtype=pl.UInt32).is_in(best.implode())
+    return board.filter(keep)
 
 
 def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:

@@ -314,8 +314,10 @@ def topn_share(top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
 
 def benchmark_gap(fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str], benchmarks: list[str], pairs):
     """The pair gap on each benchmark separately (each country's best on that benchmark)."""
-    members = {country for pair in pairs for country in pair}
-    metrics = with_model_names(country_metrics(fine.filter(pl.col("metric") != "score"), scopes, (), members), wide)
+    members = list({country for pair in pairs for country in pair})
+    in_a_pair = pl.any_horizontal(pl.col(country_col(m)).is_in(members) for m in MODES)
+    rows = fine.filter((pl.col("metric") != "score") & in_a_pair)
+    metrics = with_model_names(country_metrics(rows, scopes, (), set(members)), wide)
     parts = []
     for benchmark in benchmarks:
         frontier = metrics.filter(pl.col("metric") == benchmark)

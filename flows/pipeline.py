@@ -34,12 +34,6 @@ def _today() -> date:
     return date.today()
 
 
-# Thin tasks: names say which source and snapshot, so the Prefect UI reads like the run log.
-@task(name="discover", task_run_name="discover {source}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def discover(source: str, location: str) -> list[SnapshotRef]:
-    return registry()[source].discover(location)
-
-
 def _worth_retrying(task, task_run, state) -> bool:
     """Retry a failed fetch unless the server gave an answer retrying cannot change (404 ...)."""
     try:
@@ -49,6 +43,19 @@ def _worth_retrying(task, task_run, state) -> bool:
     except Exception:
         return True
     return True
+
+
+# Thin tasks: names say which source and snapshot, so the Prefect UI reads like the run log.
+@task(
+    name="discover",
+    task_run_name="discover {source}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_worth_retrying,
+)
+def discover(source: str, location: str) -> list[SnapshotRef]:
+    return registry()[source].discover(location)
 
 
 @task(

@@ -23,13 +23,16 @@ RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 class FetchError(RuntimeError):
     """The resource could not be fetched (after retries, or a status that retrying cannot fix)."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, retryable: bool | None = None):
         super().__init__(message)
         self.status = status  # the HTTP status that stopped it, when there was one
+        self._retryable = retryable
 
     @property
     def retryable(self) -> bool:
-        """False for answers retrying cannot change (404, 403 ...)."""
+        """False for answers retrying cannot change (404, 403 ..., a host name that does not resolve)."""
+        if self._retryable is not None:
+            return self._retryable
         return self.status is None or self.status in RETRY_STATUS
 
 

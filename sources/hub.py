@@ -74,11 +74,18 @@ def _status(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
+# The host name does not resolve (no network, or a typo in the endpoint): the client has already
+# retried it five times, so retrying again only delays the error (by minutes when offline).
+_UNRESOLVED = ("Name or service not known", "Temporary failure in name resolution", "nodename nor servname")
+
+
 def _transient(exc: BaseException) -> bool:
     """Worth another try: rate limits, server errors, connections dropped, bodies cut short."""
     from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
     if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
+        return False
+    if any(text in str(exc) for text in _UNRESOLVED):
         return False
     if (status := _status(exc)) is not None:
         return status in RETRY_STATUS
@@ -105,7 +112,7 @@ def with_retries(what: str, operation: Callable[[], T], attempts: int | None = N
             return operation()
         except Exception as exc:
             if not _transient(exc):
-                raise FetchError(f"{what}: {_reason(exc)}", _status(exc)) from exc
+                raise FetchError(f"{what}: {_reason(exc)}", _status(exc), retryable=False) from exc
             if attempt + 1 == attempts:
                 raise FetchError(f"{what} failed after {attempts} attempts: {_reason(exc)}", _status(exc)) from exc
             wait = backoff * 2**attempt

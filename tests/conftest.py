@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import duckdb
@@ -24,6 +26,24 @@ def query(warehouse, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture(autouse=True)
+def prefect_console_follows_capture():
+    """Prefect binds its console log handler to the sys.stderr of the moment it configures logging;
+    pytest swaps sys.stderr for every test and closes the old one. Point the handler at this
+    test's stream, so that a flow run after a capsys test does not log into a closed file."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [
+        logging.getLogger(),
+        *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)),
+    ]
+    for handler in {h for logger in loggers for h in logger.handlers if isinstance(h, PrefectConsoleHandler)}:
+        # Assign rather than setStream(): setStream flushes the old, already closed stream.
+        handler.stream = sys.stderr
+        handler.console.file = sys.stderr
+    yield
 
 
 @pytest.fixture(scope="session")

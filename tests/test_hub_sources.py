@@ -85,6 +85,23 @@ def test_a_body_always_cut_short_is_never_landed(local_hub, tmp_path, monkeypatc
     assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").rglob("*.*"))
 
 
+def test_a_hub_host_that_does_not_resolve_fails_at_once_and_is_not_retried():
+    # What httpx raises offline (the client has already retried it five times by then).
+    import httpx
+
+    calls = []
+
+    def list_commits():
+        calls.append(1)
+        raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+    with pytest.raises(FetchError, match="Name or service not known") as raised:
+        hub_client.with_retries("list commits of the Hub", list_commits, attempts=4, backoff=30)
+
+    assert len(calls) == 1  # no backoff of ours on top of the client's
+    assert raised.value.retryable is False  # so the Prefect task does not retry it either
+
+
 def test_the_hub_parquet_reads_exactly_like_the_flat_scrape_of_the_same_day():
     # Evidence that the parquet's booleans are not inverted: the backend JSON (flat scrape) copies them.
     flat = ROOT / "data" / "leaderboards" / "open_llm_v2_archive" / "scraped" / "2025-01-09.csv"

@@ -14,6 +14,9 @@ from aigap.config import WAREHOUSE_ENV, warehouse_path
 # No telemetry from a pipeline that runs offline and on schedules.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A run without PREFECT_API_URL starts a temporary server; Prefect gives it 20 s, which a cold first
+# run on 2 cores can exceed (measured: a fresh clone timed out at 20 s).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _parse_locations(pairs: list[str]) -> dict[str, str]:

@@ -8,30 +8,13 @@ snapshot; the only duplicates are other precisions or revisions of a model.
 
 from __future__ import annotations
 
-from expectations.open_llm_v2 import _GX_TYPES, MODEL_ID_PATTERN, SnapshotContext
+from expectations.open_llm_v2 import ID_COLUMNS as ID_COLUMNS  # the same documented duplicates as v2
+from expectations.open_llm_v2 import SnapshotContext, snapshot_checks
 from transforms.open_llm_v1 import BENCHMARKS, SCHEMA
 
 SUITE_NAME = "open_llm_v1_snapshot"
-ID_COLUMNS = ("model_id", "precision", "revision_sha")
-SCORES = ("average", *BENCHMARKS)
+SCORE_RANGES = {c: (0, 100) for c in ("average", *BENCHMARKS)}
 
 
 def build_suite(context: SnapshotContext):
-    def build(E) -> list:
-        checks = [E.ExpectTableRowCountToBeBetween(min_value=context.min_rows)]
-        for column, dtype in SCHEMA.items():
-            checks.append(E.ExpectColumnToExist(column=column))
-            checks.append(E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)]))
-        checks.append(E.ExpectColumnValuesToBeOfType(column="snapshot_date", type_="date"))
-        checks.append(E.ExpectColumnValuesToNotBeNull(column="snapshot_date"))
-        checks.append(E.ExpectColumnValuesToBeBetween(column="snapshot_date", max_value=context.today))
-        checks.append(E.ExpectColumnValuesToNotBeNull(column="model_id"))
-        checks.append(E.ExpectColumnValuesToMatchRegex(column="model_id", regex=MODEL_ID_PATTERN))
-        checks.append(E.ExpectColumnValuesToNotBeNull(column="precision"))
-        for column in SCORES:
-            checks.append(E.ExpectColumnValuesToNotBeNull(column=column))
-            checks.append(E.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=100))
-        checks.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(ID_COLUMNS)))
-        return checks
-
-    return build
+    return lambda E: snapshot_checks(E, context, SCHEMA, SCORE_RANGES)

@@ -42,25 +42,28 @@ class SnapshotContext:
         return 1 if not self.previous_rows else max(1, math.ceil(self.previous_rows / 2))
 
 
-def build_suite(context: SnapshotContext):
-    def build(E) -> list:
-        checks = [E.ExpectTableRowCountToBeBetween(min_value=context.min_rows)]
-        for column, dtype in SCHEMA.items():
-            checks.append(E.ExpectColumnToExist(column=column))
-            checks.append(E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)]))
-        checks.append(E.ExpectColumnValuesToBeOfType(column="snapshot_date", type_="date"))
-        checks.append(E.ExpectColumnValuesToNotBeNull(column="snapshot_date"))
-        checks.append(E.ExpectColumnValuesToBeBetween(column="snapshot_date", max_value=context.today))
-        checks.append(E.ExpectColumnValuesToNotBeNull(column="model_id"))
-        checks.append(E.ExpectColumnValuesToMatchRegex(column="model_id", regex=MODEL_ID_PATTERN))
-        checks.append(E.ExpectColumnValuesToNotBeNull(column="precision"))
-        for column in NORMALISED_SCORES:
-            checks.append(E.ExpectColumnValuesToNotBeNull(column=column))
-            checks.append(E.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=100))
-        for column in RAW_SCORES:
-            checks.append(E.ExpectColumnValuesToNotBeNull(column=column))
-            checks.append(E.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1))
-        checks.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(ID_COLUMNS)))
-        return checks
+def snapshot_checks(E, context: SnapshotContext, schema: dict, score_ranges: dict[str, tuple[float, float]]) -> list:
+    """The checks every Open LLM Leaderboard snapshot (v1 and v2) must pass; `score_ranges` maps
+    each score column to its (min, max)."""
+    checks = [E.ExpectTableRowCountToBeBetween(min_value=context.min_rows)]
+    for column, dtype in schema.items():
+        checks.append(E.ExpectColumnToExist(column=column))
+        checks.append(E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)]))
+    checks.append(E.ExpectColumnValuesToBeOfType(column="snapshot_date", type_="date"))
+    checks.append(E.ExpectColumnValuesToNotBeNull(column="snapshot_date"))
+    checks.append(E.ExpectColumnValuesToBeBetween(column="snapshot_date", max_value=context.today))
+    checks.append(E.ExpectColumnValuesToNotBeNull(column="model_id"))
+    checks.append(E.ExpectColumnValuesToMatchRegex(column="model_id", regex=MODEL_ID_PATTERN))
+    checks.append(E.ExpectColumnValuesToNotBeNull(column="precision"))
+    for column, (low, high) in score_ranges.items():
+        checks.append(E.ExpectColumnValuesToNotBeNull(column=column))
+        checks.append(E.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high))
+    checks.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(ID_COLUMNS)))
+    return checks
 
-    return build
+
+SCORE_RANGES = {**{c: (0, 100) for c in NORMALISED_SCORES}, **{c: (0, 1) for c in RAW_SCORES}}
+
+
+def build_suite(context: SnapshotContext):
+    return lambda E: snapshot_checks(E, context, SCHEMA, SCORE_RANGES)

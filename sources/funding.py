@@ -119,7 +119,16 @@ class FundingSource(Source):
 OWID_MONEY = ("USD", "constant-2021-USD")  # OWID shows these series in constant 2021 US$
 
 
-class AIIndex(FundingSource):
+class OWIDFeed(FundingSource):
+    """A feed republished by Our World in Data: one series column per metric, named in `units`."""
+
+    units: ClassVar[dict[str, tuple[str, str | None]]]
+
+    def rows(self, table, ref, edition):
+        return feeds.owid(table, self.units, load_crosswalk(), **self.constants(ref, edition))
+
+
+class AIIndex(OWIDFeed):
     name = "funding-ai-index"
     description = "Stanford AI Index (Quid) private investment and newly funded AI companies, via OWID"
     folder = "ai_index_owid"
@@ -128,11 +137,8 @@ class AIIndex(FundingSource):
     home_url = "https://ourworldindata.org/grapher/private-investment-in-artificial-intelligence"
     units = {"Global total private investment in AI": OWID_MONEY, "Newly founded AI companies": ("count", None)}
 
-    def rows(self, table, ref, edition):
-        return feeds.owid(table, self.units, load_crosswalk(), **self.constants(ref, edition))
 
-
-class CSET(FundingSource):
+class CSET(OWIDFeed):
     name = "funding-cset"
     description = "CSET estimated private investment in AI by country, via OWID"
     folder = "cset_owid"
@@ -140,9 +146,6 @@ class CSET(FundingSource):
     publication = "CSET estimated private investment in AI, via Our World in Data"
     home_url = "https://ourworldindata.org/grapher/private-investment-in-artificial-intelligence-cset"
     units = {"Estimated investment": OWID_MONEY}
-
-    def rows(self, table, ref, edition):
-        return feeds.owid(table, self.units, load_crosswalk(), **self.constants(ref, edition))
 
 
 class ETO(FundingSource):

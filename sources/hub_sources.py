@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
+from types import ModuleType
 from typing import ClassVar
 
 import polars as pl
@@ -48,6 +49,7 @@ class HubParquetDataset(Source):
     immutable_keys = True
     in_default_run = False
     normalise: ClassVar[Callable[[pl.DataFrame], tuple[pl.DataFrame, dict]]]
+    suite: ClassVar[ModuleType]  # the archive's snapshot suite (expectations/open_llm_v*.py)
 
     def default_location(self) -> str:
         return hub.default_endpoint()
@@ -75,6 +77,12 @@ class HubParquetDataset(Source):
         frame = frame.with_columns(pl.lit(ref.snapshot_date).alias("snapshot_date"))
         return ParsedSnapshot(frame, ref.snapshot_date, {**details, "revision": ref.key})
 
+    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+        """The archive's suite, plus the Hub's guard against an inverted `flagged` column."""
+        build = self.suite.build_suite(v2_suite.SnapshotContext(context.today, context.previous_rows))
+        suite_name = self.name.replace("-", "_") + "_snapshot"  # open_llm_v2_hub_snapshot ...
+        return validate(frame, suite_name, lambda E: [*build(E), *flagged_guard(E)], v2_suite.ID_COLUMNS)
+
 
 class OpenLLMv2Hub(HubParquetDataset):
     name = "open-llm-v2-hub"
@@ -83,13 +91,7 @@ class OpenLLMv2Hub(HubParquetDataset):
     description = "Open LLM Leaderboard v2, the Hub dataset open-llm-leaderboard/contents, by revision"
     repo_id = "open-llm-leaderboard/contents"
     normalise = staticmethod(open_llm_v2.normalise)
-
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
-        snapshot = v2_suite.SnapshotContext(today=context.today, previous_rows=context.previous_rows)
-        build = v2_suite.build_suite(snapshot)
-        return validate(
-            frame, "open_llm_v2_hub_snapshot", lambda E: [*build(E), *flagged_guard(E)], v2_suite.ID_COLUMNS
-        )
+    suite = v2_suite
 
 
 class OpenLLMv1Hub(HubParquetDataset):
@@ -99,13 +101,7 @@ class OpenLLMv1Hub(HubParquetDataset):
     description = "Open LLM Leaderboard v1, the Hub dataset open-llm-leaderboard-old/contents, by revision"
     repo_id = "open-llm-leaderboard-old/contents"
     normalise = staticmethod(open_llm_v1.normalise)
-
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
-        snapshot = v2_suite.SnapshotContext(today=context.today, previous_rows=context.previous_rows)
-        build = v1_suite.build_suite(snapshot)
-        return validate(
-            frame, "open_llm_v1_hub_snapshot", lambda E: [*build(E), *flagged_guard(E)], v1_suite.ID_COLUMNS
-        )
+    suite = v1_suite
 
 
 # The only files of the Space aigap ever requests.

@@ -10,7 +10,7 @@ Evidence for the scraped inversion (tests/test_open_llm_v1.py, on the bundled fi
 7,065 rows say `flagged`, 2,505 of 2,571 `LlamaForCausalLM` rows say `moe`, and 724 of 997 rows of
 type "base merges and moerges" say `merged` = FALSE. The same scraper inverts the same columns of
 v2 (transforms/open_llm_v2.py). The Hub parquet is read as published; its gate refuses a snapshot
-where most rows are flagged (expectations/open_llm_v1.py), so an inverted encoding is quarantined
+where most rows are flagged (expectations/hub.py), so an inverted encoding is quarantined
 with that reason instead of being published upside down.
 
 Other quirks: `params_b` = 0 means unknown (the v1 table writes 0, v2 writes -1) and becomes null;

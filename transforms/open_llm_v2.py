@@ -27,7 +27,7 @@ Boolean quirks, corrected here (evidence in tests/test_open_llm_v2.py):
   `LlamaForCausalLM` row is MoE, where the display table says all 1,793 rows are flagged and 744
   of 745 Llama rows are MoE. The inversion is the display table's, not the dataset's. Because
   older Hub revisions cannot be checked from bundled data, the Hub gate refuses (quarantines) a
-  parquet where most rows are flagged rather than guess (expectations/open_llm_v2.py).
+  parquet where most rows are flagged rather than guess (expectations/hub.py).
 - `params_b = -1` is the leaderboard's "unknown size" and becomes null.
 """
 

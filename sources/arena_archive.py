@@ -22,25 +22,13 @@ from aigap.config import DATA_DIR
 from expectations import arena as suite
 from expectations.gate import GateReport
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source
-from sources.files import discover_files, read_bytes
+from sources.files import dated, discover_files, read_bytes
 from transforms.arena import CATALOG, normalise_table
 from transforms.csvio import read_csv_text
 from transforms.open_llm_v2 import snapshot_date_from_name
 
 ENTRIES_TABLE = "core.arena_entries"
 CATALOG_TABLE = "core.arena_models"
-
-
-def dated(refs: list[SnapshotRef]) -> list[SnapshotRef]:
-    """The refs with the date in their file name (None if there is none: parse rejects it), oldest first."""
-    out = []
-    for ref in refs:
-        try:
-            day = snapshot_date_from_name(ref.key.rsplit("/", 1)[-1])
-        except Exception:
-            day = None
-        out.append(SnapshotRef(ref.source, ref.key, ref.location, day))
-    return sorted(out, key=lambda r: (r.snapshot_date is None, r.snapshot_date, r.key))
 
 
 def parse_arena_csv(raw: bytes, snapshot_date: date) -> ParsedSnapshot:
@@ -67,7 +55,7 @@ class ArenaArchive(Source):
         return dated(discover_files(self.name, location))
 
     def fetch(self, ref: SnapshotRef) -> bytes:
-        return read_bytes(ref)
+        return read_bytes(ref, self.limits)
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         return parse_arena_csv(raw, ref.snapshot_date or snapshot_date_from_name(ref.key.rsplit("/", 1)[-1]))

@@ -10,16 +10,20 @@ Location, either:
   unchanged day costs one empty 304 and is skipped. Upstream rewrites a day's file when it
   re-fetches that day, so re-asking recent days matters.
 
-The snapshot date is the date in the path (the day the feed fetched the leaderboard); the
-leaderboard's own `last_updated` (sometimes null) is kept in the load details. The feed lists the
-top N models, N varying from 20 to 71 between days, so its size floor is MIN_ROWS, not half the
-previous snapshot.
+Dating (`ArenaDaily.snapshot_date`): the snapshot date is the date in the path, `<YYYY-MM-DD>/text.json`
+(the day the feed fetched the leaderboard), for a folder and for a URL alike; a URL without a date
+in its path is dated by the feed's own `meta.fetched_at`. Where both exist they must agree (within a
+day: time zones); a file that cannot be dated, or whose path and content disagree, is quarantined.
+The server's Last-Modified is never a date of the data. The leaderboard's own `last_updated`
+(sometimes null) is kept in the load details. The feed lists the top N models, N varying from 20
+to 71 between days, so its size floor is MIN_ROWS, not half the previous snapshot.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
 import polars as pl
@@ -28,16 +32,32 @@ from aigap.config import DATA_DIR
 from expectations import arena as suite
 from expectations.gate import GateReport
 from sources import http
-from sources.arena_archive import dated
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source, local_path
-from sources.files import discover_files, read_bytes
+from sources.files import Discovery, dated, discover_files, read_bytes
 from transforms.arena import normalise_daily_json
-from transforms.open_llm_v2 import snapshot_date_from_name
+from transforms.errors import SnapshotRejected
 
 FILE_NAME = "text.json"
 LOOKBACK_DAYS = 7
 LOOKBACK_ENV = "AIGAP_ARENA_DAILY_LOOKBACK_DAYS"
 MIN_ROWS = 10  # the feed's top-N list has had 20 to 71 rows
+DATE_TOLERANCE = timedelta(days=1)  # path date vs meta.fetched_at (a fetch near midnight, another time zone)
+
+
+def folder_of(key: str) -> str:
+    """`2026-03-19/text.json` -> `2026-03-19`: the edition's date is the folder holding it."""
+    return PurePosixPath(key).parent.name
+
+
+def content_date(details: dict) -> date | None:
+    """The day the feed says it fetched the leaderboard (`meta.fetched_at`), if it says so readably."""
+    fetched_at = details.get("fetched_at")
+    if not isinstance(fetched_at, str):
+        return None
+    try:
+        return datetime.fromisoformat(fetched_at).date()
+    except ValueError:
+        return None
 
 
 def _today() -> date:
@@ -54,16 +74,18 @@ class ArenaDaily(Source):
     core_table = "core.arena_entries"
     description = "Arena text leaderboard, daily JSON feed (2026 on; bundled 2026-03-19 to 04-08)"
     conditional_fetch = True
+    limits = http.Limits(deadline_seconds=120.0, max_bytes=5 * 2**20)  # a day's file is 5-20 kB
 
     def default_location(self) -> str:
         return str(DATA_DIR / "leaderboards" / "arena_daily")
 
     def discover(self, location: str) -> list[SnapshotRef]:
         if local_path(location) is not None:
-            return dated(discover_files(self.name, location, FILE_NAME))
+            return dated(discover_files(self.name, location, FILE_NAME), folder_of)
+        http.check_url(location)
         if urlparse(location).path.endswith(".json"):  # one edition's URL
-            key = "/".join(urlparse(location).path.rsplit("/", 2)[-2:])
-            return dated([SnapshotRef(self.name, key, location)])
+            key = "/".join(urlparse(location).path.strip("/").split("/")[-2:])
+            return dated(Discovery([SnapshotRef(self.name, key, location)]), folder_of)
         base, today = location.rstrip("/"), _today()
         days = [today - timedelta(days=n) for n in range(lookback_days(), -1, -1)]
         return [
@@ -78,19 +100,40 @@ class ArenaDaily(Source):
 
     def fetch_conditional(self, ref: SnapshotRef, validators: dict | None) -> http.Fetched:
         if local_path(ref.location) is not None:
-            return http.Fetched(read_bytes(ref), None, None, 200)
+            return http.Fetched(read_bytes(ref, self.limits), None, None, 200)
         validators = validators or {}
         try:
-            return http.fetch(ref.location, etag=validators.get("etag"), last_modified=validators.get("last_modified"))
+            return http.fetch(
+                ref.location,
+                etag=validators.get("etag"),
+                last_modified=validators.get("last_modified"),
+                limits=self.limits,
+            )
         except http.FetchError as exc:
             if exc.status == 404:
                 raise SnapshotUnavailable(f"no edition at {ref.location} (HTTP 404)") from exc
             raise
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
-        snapshot_date = ref.snapshot_date or snapshot_date_from_name(ref.key)
         frame, details = normalise_daily_json(raw)
+        snapshot_date = self.snapshot_date(ref, details)
         return ParsedSnapshot(frame.with_columns(pl.lit(snapshot_date).alias("snapshot_date")), snapshot_date, details)
+
+    @staticmethod
+    def snapshot_date(ref: SnapshotRef, details: dict) -> date:
+        """The date in the path, else the feed's meta.fetched_at; both, when present, must agree."""
+        in_path, in_content = ref.snapshot_date, content_date(details)
+        if in_path and in_content and abs(in_path - in_content) > DATE_TOLERANCE:
+            raise SnapshotRejected(
+                [{"check": "snapshot_date", "reason": f"the path says {in_path} but the feed says it fetched the "
+                  f"leaderboard on {in_content} (meta.fetched_at): which day is it?"}]
+            )  # fmt: skip
+        if in_path or in_content:
+            return in_path or in_content
+        raise SnapshotRejected(
+            [{"check": "snapshot_date", "reason": f"cannot date {ref.key!r}: no date in its path "
+              "(<YYYY-MM-DD>/text.json) and no meta.fetched_at in the feed"}]
+        )  # fmt: skip
 
     def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
         return suite.gate_entries(frame, suite.ArenaContext(today=context.today, min_rows=MIN_ROWS))

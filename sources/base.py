@@ -16,17 +16,24 @@ import polars as pl
 
 from expectations.gate import GateReport
 from sources import http
-from sources.http import Fetched
+from sources.http import Fetched, Limits
 
 
 @dataclass(frozen=True)
 class SnapshotRef:
-    """One snapshot a source offers: a stable key inside the source and where its bytes are."""
+    """One snapshot a source offers: a stable key inside the source and where its bytes are.
+
+    Dates come from the data (the adapter's discover and parse): a file or folder name, a URL's
+    path, a Hub commit, the content itself. Never from the clock or from an HTTP Last-Modified.
+    """
 
     source: str
     key: str  # relative file path, Hub revision sha, feed edition ...
     location: str  # absolute path or URL
     snapshot_date: date | None = None  # when the name already tells; else the parser finds it
+    # URL feeds only: the day these bytes were first retrieved (set after fetching). Used as a date
+    # only by a source that says so (a funding URL without an edition in its path: "retrieved on").
+    first_fetched: date | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,12 @@ class Source(ABC):
     # True when a URL location is fetched with conditional GET (ETag / Last-Modified, kept in
     # meta.feed_validators): an unchanged resource costs one empty 304 and is skipped.
     conditional_fetch: ClassVar[bool] = False
+    # What one fetch may cost: deadline, size cap, retry budget, hosts a redirect may lead to.
+    limits: ClassVar[Limits] = http.DEFAULT_LIMITS
+    # True when the keys of one discovery are successive versions in a known order (Hub commits):
+    # two of them on one date are a revision, the later wins. False (files in a folder): two keys
+    # claiming one date in one run are a conflict, and both are held back (flows/loading.py).
+    ordered_keys: ClassVar[bool] = False
 
     @abstractmethod
     def default_location(self) -> str: ...
@@ -91,7 +104,12 @@ class Source(ABC):
         """
         if local_path(ref.location) is None:
             validators = validators or {}
-            return http.fetch(ref.location, etag=validators.get("etag"), last_modified=validators.get("last_modified"))
+            return http.fetch(
+                ref.location,
+                etag=validators.get("etag"),
+                last_modified=validators.get("last_modified"),
+                limits=self.limits,
+            )
         return Fetched(self.fetch(ref), None, None, 200)
 
     def series(self, key: str) -> str:
@@ -109,7 +127,8 @@ class Source(ABC):
 
 
 def local_path(location: str) -> Path | None:
-    """A filesystem location as a Path (None for URLs)."""
-    if location.startswith(("http://", "https://")):
+    """A filesystem location as a Path; None for a URL (`scheme://...`, `file://` included: a URL is
+    fetched over http(s) or refused, never read from the disk)."""
+    if "://" in location:
         return None
-    return Path(location.removeprefix("file://")).expanduser().resolve()
+    return Path(location).expanduser().resolve()

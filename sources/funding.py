@@ -8,12 +8,14 @@
 | funding-oecd-vc     | OECD.AI venture capital in AI (Preqin): all, generative AI, compute | oecd_ai_vc_preqin/<edition>/ |
 | funding-published   | figures published only in reports, one row per figure              | published/                  |
 
-Editions: a feed file's edition is the name of the folder holding it (`2025-04/`), so a newer
-edition is a new folder next to the old one, a new snapshot key and a new load; the old one stays
-published. A feed URL is fetched with conditional GET (flows/loading.py); its edition is the date
-the server says the content was last modified (else the day it was first fetched), and new
-content at the same URL is published next to the earlier editions. Published figures carry their
-edition (publication date) on every row.
+Editions (the date of a funding load, `FundingSource.edition`): a feed file's edition is the name
+of the folder holding it (`2025-04/`), so a newer edition is a new folder next to the old one, a
+new snapshot key and a new load; the old one stays published. A feed URL takes its edition the
+same way from its path (`https://host/feeds/2026-04/file.csv`); a URL without one (an Our World in
+Data grapher export) is dated by the day aigap first retrieved that content, as a citation says
+"retrieved on" (the server's Last-Modified is kept as metadata only, never as a date of the data).
+New content at the same URL is then a new edition next to the earlier ones. Published figures
+carry their edition (publication date) on every row.
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ from transforms.funding import FUNDING_DIR, edition_start, is_edition, load_cros
 
 
 def folder_edition(ref: SnapshotRef) -> str | None:
-    """The edition named by the folder holding a local file (`.../2025-04/file.csv`)."""
-    path = local_path(ref.location)
-    if path is None:
-        return None
-    name = path.parent.name
+    """The edition named by the folder holding the file (`.../2025-04/file.csv`), in the location's
+    tree, or in the path of a single file or URL."""
+    if "/" in ref.key:
+        name = PurePosixPath(ref.key).parent.name
+    elif (path := local_path(ref.location)) is not None:
+        name = path.parent.name
+    else:
+        name = PurePosixPath(urlparse(ref.location).path).parent.name
     return name if is_edition(name) else None
 
 
@@ -64,21 +69,22 @@ class FundingSource(Source):
         return str(FUNDING_DIR / self.folder)
 
     def discover(self, location: str) -> list[SnapshotRef]:
-        refs = []
-        for ref in discover_files(self.name, location):
+        found = discover_files(self.name, location)
+        for i, ref in enumerate(found):
             edition = folder_edition(ref)
-            refs.append(replace(ref, snapshot_date=edition_start(edition) if edition else None))
-        return sorted(refs, key=lambda r: (r.snapshot_date is None, r.snapshot_date, r.key))
+            found[i] = replace(ref, snapshot_date=edition_start(edition) if edition else None)
+        return found.sorted(key=lambda r: (r.snapshot_date is None, r.snapshot_date, r.key))
 
     def fetch(self, ref: SnapshotRef) -> bytes:
-        return read_bytes(ref)
+        return read_bytes(ref, self.limits)
 
-    def edition(self, ref: SnapshotRef) -> str:
-        """The feed file's edition: its folder's name, or the date a URL's content was served."""
+    def edition(self, ref: SnapshotRef) -> tuple[str, str]:
+        """The feed file's edition and how it was established: the folder holding it (in a path or a
+        URL), else for a URL the day this content was first retrieved. Never the server's Last-Modified."""
         if edition := folder_edition(ref):
-            return edition
-        if local_path(ref.location) is None and ref.snapshot_date is not None:
-            return ref.snapshot_date.isoformat()
+            return edition, "the folder holding the file"
+        if local_path(ref.location) is None and ref.first_fetched is not None:
+            return ref.first_fetched.isoformat(), "the day this content was first retrieved (no edition in the URL)"
         raise SnapshotRejected(
             [
                 {
@@ -98,9 +104,9 @@ class FundingSource(Source):
         """This feed's layout -> rows as published (transforms/funding_feeds.py)."""
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
-        edition = self.edition(ref)
+        edition, dated_by = self.edition(ref)
         frame = normalise(self.rows(read_csv_text(raw), ref, edition), load_crosswalk())
-        return ParsedSnapshot(frame, frame["edition_date"].max(), self.details(frame))
+        return ParsedSnapshot(frame, frame["edition_date"].max(), {**self.details(frame), "edition_from": dated_by})
 
     @staticmethod
     def details(frame: pl.DataFrame) -> dict:
@@ -203,8 +209,8 @@ class PublishedFigures(FundingSource):
     def discover(self, location: str) -> list[SnapshotRef]:
         return discover_files(self.name, location)
 
-    def edition(self, ref: SnapshotRef) -> str:
-        return ""  # per row
+    def edition(self, ref: SnapshotRef) -> tuple[str, str]:
+        return "", "each row's own edition (the figure's publication date)"
 
     def rows(self, table, ref, edition):
         return feeds.published_figures(table, load_crosswalk())

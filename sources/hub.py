@@ -6,10 +6,13 @@ files of one revision, download one file of one revision.
 - Token: optional. $HF_TOKEN, or the Prefect Secret block named in $AIGAP_HF_TOKEN_BLOCK (looked up
   only when that variable is set, so a plain run never waits for a Prefect API). It is handed to
   the client and never logged, printed or stored.
-- Retries: the client itself retries 429 / 5xx answers of its API calls; `with_retries` adds
-  retries with backoff around whole operations for what it does not retry (a 503 on a file
-  download, a body cut short that its resume did not repair), and turns what cannot succeed
-  into `FetchError` with a readable reason.
+- Limits (sources/http.py), one retry budget per call, never multiplied: the client retries its
+  API listings itself (408 / 429 / 5xx, timeouts, dropped connections: up to 5 retries with
+  backoff), so aigap adds none there; it does not retry a file download answered 5xx, so aigap
+  does, within the source's `attempts` (the client itself resumes a body cut short). Prefect tasks
+  retry nothing on top: a failing listing costs 6 requests, not 6 x 4 x 3. Each call runs within the
+  source's deadline, a file over its size cap (as the Hub announces it) is refused before
+  downloading, and what cannot succeed becomes a `FetchError` with a readable reason.
 - Downloads go to a temporary cache that is deleted afterwards: aigap's own raw landing
   (warehouse/raw/) is the immutable copy, named by the content's sha256.
 """
@@ -27,15 +30,13 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from sources.http import RETRY_STATUS, FetchError
+from sources.http import DEFAULT_LIMITS, RETRY_STATUS, FetchError, Limits, Refused, within_deadline
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 TOKEN_ENV = "HF_TOKEN"
 TOKEN_BLOCK_ENV = "AIGAP_HF_TOKEN_BLOCK"
-ATTEMPTS = 4
-BACKOFF_SECONDS = 0.5
 
 T = TypeVar("T")
 
@@ -80,8 +81,8 @@ _UNRESOLVED = ("Name or service not known", "Temporary failure in name resolutio
 
 
 def _transient(exc: BaseException) -> bool:
-    """Worth another try: rate limits, server errors, connections dropped, bodies cut short."""
-    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
+    """An error another try might not meet (the client has already retried it by then)."""
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
     if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
         return False
@@ -89,12 +90,7 @@ def _transient(exc: BaseException) -> bool:
         return False
     if (status := _status(exc)) is not None:
         return status in RETRY_STATUS
-    if isinstance(exc, LocalEntryNotFoundError):  # the Hub could not be reached (the cache is always empty)
-        return True
-    if "Consistency check failed" in str(exc):  # body shorter than announced
-        return True
-    module = type(exc).__module__
-    return module.startswith(("httpx", "httpcore")) or isinstance(exc, ConnectionError | TimeoutError)
+    return True
 
 
 def _reason(exc: BaseException) -> str:
@@ -103,19 +99,21 @@ def _reason(exc: BaseException) -> str:
     return f"HTTP {status}: {first_line}" if status else f"{type(exc).__name__}: {first_line}"
 
 
-def with_retries(what: str, operation: Callable[[], T], attempts: int | None = None, backoff: float | None = None) -> T:
-    """Run a Hub operation, retrying transient failures with exponential backoff (ATTEMPTS, BACKOFF_SECONDS)."""
-    attempts = attempts or ATTEMPTS
-    backoff = BACKOFF_SECONDS if backoff is None else backoff
+def hub_call(what: str, operation: Callable[[], T], limits: Limits = DEFAULT_LIMITS, attempts: int = 1) -> T:
+    """A Hub operation within the source's deadline (all tries together), tried `attempts` times when
+    it fails transiently: 1 where the client retries by itself (listings), the source's budget where
+    it does not (downloads). Failures become FetchError (never retried by a Prefect task either)."""
+    deadline = time.monotonic() + limits.deadline_seconds
     for attempt in range(attempts):
         try:
-            return operation()
+            return within_deadline(what, operation, max(deadline - time.monotonic(), 0.0))
+        except FetchError:
+            raise
         except Exception as exc:
-            if not _transient(exc):
-                raise FetchError(f"{what}: {_reason(exc)}", _status(exc), retryable=False) from exc
-            if attempt + 1 == attempts:
-                raise FetchError(f"{what} failed after {attempts} attempts: {_reason(exc)}", _status(exc)) from exc
-            wait = backoff * 2**attempt
+            wait = limits.backoff_seconds * 2**attempt
+            if not _transient(exc) or attempt + 1 == attempts or time.monotonic() + wait >= deadline:
+                tries = f" (after {attempt + 1} tries)" if attempt else ""
+                raise FetchError(f"{what}: {_reason(exc)}{tries}", _status(exc), retryable=False) from exc
             log.warning("%s failed (%s); retry %d/%d in %.1fs", what, _reason(exc), attempt + 1, attempts - 1, wait)
             time.sleep(wait)
     raise AssertionError("unreachable")
@@ -138,8 +136,9 @@ class HubFile:
 class HubRepo:
     """One repo (dataset or Space) on one Hub endpoint."""
 
-    def __init__(self, endpoint: str, repo_id: str, repo_type: str):
+    def __init__(self, endpoint: str, repo_id: str, repo_type: str, limits: Limits = DEFAULT_LIMITS):
         self.endpoint, self.repo_id, self.repo_type = endpoint.rstrip("/"), repo_id, repo_type
+        self.limits = limits
 
     def __repr__(self) -> str:
         return f"{self.repo_type} {self.repo_id} at {self.endpoint}"
@@ -151,8 +150,10 @@ class HubRepo:
 
     def revisions(self) -> list[Revision]:
         """The repo's commits on its main branch, oldest first, each dated by its commit date (UTC)."""
-        commits = with_retries(
-            f"list commits of {self}", lambda: self._api().list_repo_commits(self.repo_id, repo_type=self.repo_type)
+        commits = hub_call(
+            f"list commits of {self}",
+            lambda: self._api().list_repo_commits(self.repo_id, repo_type=self.repo_type),
+            self.limits,
         )
         # The Hub lists the newest commit first.
         return [Revision(c.commit_id, c.created_at.date(), c.title) for c in reversed(commits)]
@@ -161,17 +162,29 @@ class HubRepo:
         """Every file of the repo at `revision` (recursive)."""
         from huggingface_hub.hf_api import RepoFile
 
-        entries = with_retries(
+        entries = hub_call(
             f"list files of {self} at {revision[:12]}",
             lambda: list(
                 self._api().list_repo_tree(self.repo_id, repo_type=self.repo_type, revision=revision, recursive=True)
             ),
+            self.limits,
         )
         return [HubFile(e.path, e.blob_id, e.size) for e in entries if isinstance(e, RepoFile)]
 
-    def download(self, revision: str, path: str) -> bytes:
-        """One file's bytes at one revision (hf_hub_download(revision=sha) into a throwaway cache)."""
-        from huggingface_hub import hf_hub_download
+    def download(self, revision: str, path: str, size: int | None = None) -> bytes:
+        """One file's bytes at one revision (hf_hub_download(revision=sha) into a throwaway cache).
+
+        `size`: the file's size as the Hub listed it (else asked with a HEAD request); over the size
+        cap, nothing is downloaded."""
+        from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+
+        if size is None:
+            url = hf_hub_url(self.repo_id, path, repo_type=self.repo_type, revision=revision, endpoint=self.endpoint)
+            size = hub_call(f"size of {path} of {self}", lambda: get_hf_file_metadata(url, token=hf_token()).size,
+                            self.limits)  # fmt: skip
+        if size is not None and size > self.limits.max_bytes:
+            raise Refused(f"{path} of {self} at {revision[:12]} is {size} bytes, over this source's cap of "
+                          f"{self.limits.max_bytes}")  # fmt: skip
 
         def attempt() -> bytes:
             with tempfile.TemporaryDirectory(prefix="aigap-hub-") as cache:
@@ -184,9 +197,11 @@ class HubRepo:
                     endpoint=self.endpoint,
                     token=hf_token(),
                 )
+                if Path(local).stat().st_size > self.limits.max_bytes:
+                    raise Refused(f"{path} of {self}: over this source's cap of {self.limits.max_bytes} bytes")
                 return Path(local).read_bytes()
 
-        return with_retries(f"download {path} of {self} at {revision[:12]}", attempt)
+        return hub_call(f"download {path} of {self} at {revision[:12]}", attempt, self.limits, self.limits.attempts)
 
     def url(self, revision: str, path: str = "") -> str:
         """A readable address of a file (or of the tree) at a revision, for the ledger."""
@@ -200,10 +215,10 @@ _LOCATION = re.compile(
 )
 
 
-def parse_url(url: str) -> tuple[HubRepo, str, str]:
+def parse_url(url: str, limits: Limits = DEFAULT_LIMITS) -> tuple[HubRepo, str, str]:
     """The inverse of HubRepo.url: (repo, revision, path)."""
     match = _LOCATION.match(url)
     if not match:
         raise ValueError(f"not a Hub file or tree address: {url}")
     repo_type = {"datasets": "dataset", "spaces": "space", None: "model"}[match["prefix"]]
-    return HubRepo(match["endpoint"], match["repo"], repo_type), match["revision"], match["path"] or ""
+    return HubRepo(match["endpoint"], match["repo"], repo_type, limits), match["revision"], match["path"] or ""

@@ -12,6 +12,8 @@
   downloaded, let alone unpickled (a pickle can run code).
 
 All keys name immutable content (`immutable_keys`), so a known key is skipped before any download.
+The datasets' keys are successive revisions (`ordered_keys`): two commits on one day are a revision
+of that day's snapshot, and the later commit is the one published.
 A commit that does not change the parquet (a README edit) is downloaded once, found identical to
 an already published revision and recorded as `skipped`. None of these sources is in the plain
 offline run; name them (`--only` / `--source NAME=ENDPOINT`) or run their deployment.
@@ -32,7 +34,7 @@ from expectations import open_llm_v1 as v1_suite
 from expectations import open_llm_v2 as v2_suite
 from expectations.gate import GateReport, validate
 from expectations.hub import flagged_guard
-from sources import hub
+from sources import http, hub
 from sources.arena_archive import half_of_previous, parse_arena_csv
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source
 from sources.http import FetchError
@@ -47,7 +49,9 @@ class HubParquetDataset(Source):
     repo_id: ClassVar[str]
     folder: ClassVar[str] = "data/"
     immutable_keys = True
+    ordered_keys = True
     in_default_run = False
+    limits = http.Limits(deadline_seconds=600.0, max_bytes=512 * 2**20)
     normalise: ClassVar[Callable[[pl.DataFrame], tuple[pl.DataFrame, dict]]]
     suite: ClassVar[ModuleType]  # the archive's snapshot suite (expectations/open_llm_v*.py)
 
@@ -55,21 +59,24 @@ class HubParquetDataset(Source):
         return hub.default_endpoint()
 
     def discover(self, location: str) -> list[SnapshotRef]:
-        repo = hub.HubRepo(hub.endpoint_of(location), self.repo_id, "dataset")
+        repo = hub.HubRepo(hub.endpoint_of(location), self.repo_id, "dataset", self.limits)
         return [SnapshotRef(self.name, r.sha, repo.url(r.sha, self.folder), r.created) for r in repo.revisions()]
 
     def fetch(self, ref: SnapshotRef) -> bytes:
-        repo, revision, _ = hub.parse_url(ref.location)
+        repo, revision, _ = hub.parse_url(ref.location, self.limits)
         parquets = sorted(
-            f.path for f in repo.files(revision) if f.path.startswith(self.folder) and f.path.endswith(".parquet")
+            (f for f in repo.files(revision) if f.path.startswith(self.folder) and f.path.endswith(".parquet")),
+            key=lambda f: f.path,
         )
         if not parquets:
             raise SnapshotUnavailable(f"{repo} at {revision[:12]} has no parquet under {self.folder}")
         if len(parquets) > 1:
             raise FetchError(
-                f"{repo} at {revision[:12]} has {len(parquets)} parquet shards {parquets}; one was expected"
+                f"{repo} at {revision[:12]} has {len(parquets)} parquet shards {[f.path for f in parquets]}; "
+                "one was expected",
+                retryable=False,
             )
-        return repo.download(revision, parquets[0])
+        return repo.download(revision, parquets[0].path, parquets[0].size)
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         assert ref.snapshot_date is not None  # discovery dates every revision by its commit
@@ -116,12 +123,13 @@ class ArenaSpace(Source):
     repo_id = "lmarena-ai/chatbot-arena-leaderboard"
     immutable_keys = True
     in_default_run = False
+    limits = http.Limits(deadline_seconds=300.0, max_bytes=20 * 2**20)
 
     def default_location(self) -> str:
         return hub.default_endpoint()
 
     def discover(self, location: str) -> list[SnapshotRef]:
-        repo = hub.HubRepo(hub.endpoint_of(location), self.repo_id, "space")
+        repo = hub.HubRepo(hub.endpoint_of(location), self.repo_id, "space", self.limits)
         revisions = repo.revisions()
         if not revisions:
             return []
@@ -136,10 +144,12 @@ class ArenaSpace(Source):
         return sorted(refs, key=lambda r: (r.snapshot_date, r.key))
 
     def fetch(self, ref: SnapshotRef) -> bytes:
-        repo, revision, path = hub.parse_url(ref.location)
+        repo, revision, path = hub.parse_url(ref.location, self.limits)
         if not SPACE_TABLE.match(PurePosixPath(path).name) or "/" in path:
             # Defence in depth: discovery never lists anything else, and a pickle must never be fetched.
-            raise FetchError(f"refusing to download {path!r} from {repo}: only leaderboard_table_YYYYMMDD.csv is read")
+            raise http.Refused(
+                f"refusing to download {path!r} from {repo}: only leaderboard_table_YYYYMMDD.csv is read"
+            )
         return repo.download(revision, path)
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:

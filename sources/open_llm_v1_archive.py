@@ -12,9 +12,8 @@ from aigap.config import DATA_DIR
 from expectations import open_llm_v1 as suite
 from expectations.gate import GateReport, validate
 from expectations.open_llm_v2 import SnapshotContext
-from sources.arena_archive import dated
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source
-from sources.files import discover_files, read_bytes
+from sources.files import dated, discover_files, read_bytes
 from transforms.csvio import read_csv_text
 from transforms.open_llm_v1 import normalise
 from transforms.open_llm_v2 import snapshot_date_from_name
@@ -33,7 +32,7 @@ class OpenLLMv1Archive(Source):
         return dated(discover_files(self.name, location))
 
     def fetch(self, ref: SnapshotRef) -> bytes:
-        return read_bytes(ref)
+        return read_bytes(ref, self.limits)
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         snapshot_date = ref.snapshot_date or snapshot_date_from_name(ref.key.rsplit("/", 1)[-1])

@@ -13,7 +13,7 @@ from aigap.config import DATA_DIR
 from expectations import open_llm_v2 as suite
 from expectations.gate import GateReport, validate
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source
-from sources.files import discover_files, read_bytes
+from sources.files import dated, discover_files, read_bytes
 from transforms.csvio import read_csv_text
 from transforms.open_llm_v2 import normalise, snapshot_date_from_name
 
@@ -28,17 +28,10 @@ class OpenLLMv2Archive(Source):
         return str(DATA_DIR / "leaderboards" / "open_llm_v2_archive")
 
     def discover(self, location: str) -> list[SnapshotRef]:
-        refs = []
-        for ref in discover_files(self.name, location):
-            try:
-                day = snapshot_date_from_name(ref.key.rsplit("/", 1)[-1])
-            except Exception:
-                day = None  # parse() rejects it with the reason; discovery lists it anyway
-            refs.append(SnapshotRef(ref.source, ref.key, ref.location, day))
-        return sorted(refs, key=lambda r: (r.snapshot_date is None, r.snapshot_date, r.key))
+        return dated(discover_files(self.name, location))  # undated: parse() rejects it with the reason
 
     def fetch(self, ref: SnapshotRef) -> bytes:
-        return read_bytes(ref)
+        return read_bytes(ref, self.limits)
 
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         snapshot_date = ref.snapshot_date or snapshot_date_from_name(ref.key.rsplit("/", 1)[-1])

@@ -15,6 +15,7 @@ from hub_fixtures import build_hub, parquet_bytes, v2_hub_frame
 
 from aigap.cli import main
 from flows import loading
+from sources import http
 from sources import hub as hub_client
 from sources.base import GateContext, SnapshotRef, SnapshotUnavailable
 from sources.http import FetchError
@@ -72,7 +73,7 @@ def test_a_revision_without_a_parquet_is_unavailable_not_an_error(local_hub):
 
 def test_a_body_always_cut_short_is_never_landed(local_hub, tmp_path, monkeypatch):
     hub, url, v2, _ = local_hub
-    monkeypatch.setattr(hub_client, "ATTEMPTS", 1)
+    monkeypatch.setattr(OpenLLMv2Hub, "limits", http.Limits(attempts=1))
     ref = next(r for r in OpenLLMv2Hub().discover(url) if r.key == v2["2024-12-11"])
     hub.fail("1f3b6c0e.parquet", *["truncate"] * 10, method="GET")
     warehouse = tmp_path / "w.duckdb"
@@ -96,7 +97,7 @@ def test_a_hub_host_that_does_not_resolve_fails_at_once_and_is_not_retried():
         raise httpx.ConnectError("[Errno -2] Name or service not known")
 
     with pytest.raises(FetchError, match="Name or service not known") as raised:
-        hub_client.with_retries("list commits of the Hub", list_commits, attempts=4, backoff=30)
+        hub_client.hub_call("list commits of the Hub", list_commits, http.Limits(backoff_seconds=30), attempts=4)
 
     assert len(calls) == 1  # no backoff of ours on top of the client's
     assert raised.value.retryable is False  # so the Prefect task does not retry it either

@@ -51,7 +51,6 @@ Quirks handled here (tests/test_arena.py shows each on the real files):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +59,8 @@ import polars as pl
 from aigap.config import DATA_DIR
 from transforms.boards import one_row_per_model
 from transforms.errors import SnapshotRejected
+from transforms.numbers import reject_comma_numbers
+from transforms.textio import read_json
 
 LEADERBOARD = "arena-text"
 OVERRIDES_PATH = DATA_DIR / "arena" / "model_overrides.csv"
@@ -224,6 +225,7 @@ def normalise_table(raw: pl.DataFrame) -> tuple[str, pl.DataFrame, dict]:
     frame = raw.select([pl.col(src).alias(dst) for src, dst in layout.columns.items()]).with_columns(
         pl.col(pl.Utf8).str.strip_chars()
     )
+    reject_comma_numbers(frame, ["score", "votes", "rank", "rank_stylectrl", "mt_bench", "mmlu"])
     details: dict = {"layout": layout.name, "kind": layout.kind}
     ignored = sorted(set(raw.columns) - layout.required)
     if ignored:
@@ -276,34 +278,58 @@ def _drop_exact_repeats(frame: pl.DataFrame, details: dict) -> pl.DataFrame:
 JSON_MODEL_FIELDS = ("rank", "model", "vendor", "license", "score", "ci", "votes")
 
 
+def _whole_number(value) -> int | None:
+    """A count as the feed writes it: 30, or the text "30"; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def normalise_daily_json(raw: bytes) -> tuple[pl.DataFrame, dict]:
     """`{meta: {...}, models: [{rank, model, vendor, license, score, ci, votes}]}` -> entries.
 
-    A body that is not JSON (cut short, an HTML error page), lacks `models`, or holds fewer models
-    than its own `meta.model_count` is rejected: that is how a truncated feed shows.
+    Every way the document can differ from that shape is a rejection with a reason (never a parser
+    crash): not JSON, nested too deep, `meta` not an object, `models` not a list of objects, a field
+    holding a list or an object, fewer models than its own `meta.model_count` (a truncated feed).
     """
-    if not raw.strip():
-        raise SnapshotRejected("empty file: no JSON")
-    try:
-        document = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SnapshotRejected(f"not valid JSON (cut short or an error page?): {exc}") from exc
+    document = read_json(raw)
     if not isinstance(document, dict) or not isinstance(document.get("models"), list):
-        raise SnapshotRejected("JSON has no `models` list: not an Arena leaderboard feed")
-    meta = document.get("meta") or {}
+        kind = type(document).__name__ if not isinstance(document, dict) else "an object without a `models` list"
+        raise SnapshotRejected(f"JSON is {kind}, not an Arena leaderboard feed ({{meta, models: [...]}})")
+    meta = document.get("meta")
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise SnapshotRejected(f"`meta` is {type(meta).__name__} {str(meta)[:40]!r}, expected an object")
     if meta.get("leaderboard") not in (None, "text"):
-        raise SnapshotRejected(f"feed is the {meta.get('leaderboard')!r} leaderboard, expected 'text'")
+        raise SnapshotRejected(f"feed is the {str(meta.get('leaderboard'))[:40]!r} leaderboard, expected 'text'")
     models = document["models"]
     if not models:
         raise SnapshotRejected("feed lists no models")
+    not_objects = [i for i, m in enumerate(models) if not isinstance(m, dict)]
+    if not_objects:
+        raise SnapshotRejected(
+            f"{len(not_objects)} entries of `models` are not objects (first: entry {not_objects[0]})"
+        )
     declared = meta.get("model_count")
-    if declared is not None and declared != len(models):
-        raise SnapshotRejected(f"feed declares {declared} models but lists {len(models)}: cut short?")
-    missing = sorted({f for m in models for f in JSON_MODEL_FIELDS if not isinstance(m, dict) or f not in m})
+    if declared is not None:
+        count = _whole_number(declared)
+        if count is None:
+            raise SnapshotRejected(f"meta.model_count is {str(declared)[:40]!r}, not a whole number")
+        if count != len(models):
+            raise SnapshotRejected(f"feed declares {count} models but lists {len(models)}: cut short?")
+    missing = sorted({f for m in models for f in JSON_MODEL_FIELDS if f not in m})
     if missing:
         raise SnapshotRejected(
             [{"check": "header", "reason": f"models lack field(s) {missing} (renamed?)", "missing_columns": missing}]
         )
+    nested = sorted({f for m in models for f in JSON_MODEL_FIELDS if isinstance(m[f], dict | list)})
+    if nested:
+        raise SnapshotRejected(f"model field(s) {nested} hold lists or objects, expected plain values")
     frame = pl.DataFrame(
         {f: [None if m[f] is None else str(m[f]) for m in models] for f in JSON_MODEL_FIELDS},
         schema=dict.fromkeys(JSON_MODEL_FIELDS, pl.Utf8),
@@ -311,10 +337,10 @@ def normalise_daily_json(raw: bytes) -> tuple[pl.DataFrame, dict]:
     details = {
         "layout": "daily-json",
         "kind": ENTRIES,
-        "fetched_at": meta.get("fetched_at"),
-        "last_updated": meta.get("last_updated"),
-        "source_url": meta.get("source_url"),
-    }
+        **{k: meta.get(k) if isinstance(meta.get(k), str | None) else str(meta.get(k)) for k in
+           ("fetched_at", "last_updated", "source_url")},
+    }  # fmt: skip
+    reject_comma_numbers(frame, ["score", "votes", "rank"])
     return _entries(frame.with_columns(pl.col(pl.Utf8).str.strip_chars()), details), details
 
 

@@ -13,24 +13,14 @@ import io
 import polars as pl
 
 from transforms.errors import SnapshotRejected
-
-
-def decode_text(raw: bytes) -> str:
-    if not raw.strip():
-        raise SnapshotRejected("empty file: no header and no rows")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SnapshotRejected(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    head = text[:2048].lstrip().lower()
-    if head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body")) or "<html" in head:
-        raise SnapshotRejected("HTML page, not CSV (an error page saved in place of the data?)")
-    return text
+from transforms.textio import decode_text
 
 
 def read_csv_text(raw: bytes) -> pl.DataFrame:
     """Parse CSV bytes into a frame of strings (empty fields become null)."""
-    text = decode_text(raw)
+    if not raw.strip():
+        raise SnapshotRejected("empty file: no header and no rows")
+    text = decode_text(raw, "CSV")
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.boards import one_row_per_model
+from transforms.numbers import reject_comma_numbers
 from transforms.open_llm_v2 import Variant, _bool, _date, _model_type, detect_variant
 
 LEADERBOARD = "open-llm-v1"
@@ -100,6 +101,7 @@ def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     """Map an all-text frame of a known v1 layout onto SCHEMA (unparseable values become null)."""
     variant = detect_variant(raw.columns, VARIANTS, "Open LLM v1")
     frame = raw.select([pl.col(src).alias(dst) for src, dst in variant.columns.items()])
+    reject_comma_numbers(frame, [n for n, t in SCHEMA.items() if t in (pl.Float64, pl.Int64)])
     casts = []
     for name, dtype in SCHEMA.items():
         if name == "namespace":

@@ -40,6 +40,7 @@ from datetime import date
 import polars as pl
 
 from transforms.errors import SnapshotRejected
+from transforms.numbers import reject_comma_numbers
 
 BENCHMARKS = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
 
@@ -280,6 +281,7 @@ def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     for name in SCHEMA:
         if name not in frame.columns and name not in ("namespace",):
             frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    reject_comma_numbers(frame, [n for n, t in SCHEMA.items() if t in (pl.Float64, pl.Int64)])
     casts = []
     for name, dtype in SCHEMA.items():
         if name == "namespace":

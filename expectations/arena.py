@@ -10,7 +10,7 @@ Entries (core.arena_entries), every check guarding a number the marts publish:
   strictly higher score; a `position` rank never puts a model above one with a higher score. A
   shuffled or misaligned rank column fails either. (A position table with a repeated row dropped
   keeps its published positions: the gap after the repeat is allowed.);
-- one row per model (model_key) per snapshot;
+- one row per model (model_key) per snapshot; names free of control characters;
 - the snapshot date is not in the future; the snapshot is not much smaller than the previous one
   of its series (the source decides the floor: half of the previous for archives, a fixed minimum
   for the daily top-N feed, whose N varies from 20 to 71).
@@ -26,7 +26,7 @@ from datetime import date
 
 import polars as pl
 
-from expectations.gate import GateReport, validate
+from expectations.gate import GateReport, printable, validate
 from transforms.arena import CATALOG_SCHEMA, ENTRY_SCHEMA, LEADERBOARD
 
 ENTRIES_SUITE = "arena_entries_snapshot"
@@ -71,6 +71,7 @@ def entries_suite(context: ArenaContext):
             E.ExpectColumnValuesToNotBeNull(column="model"),
             E.ExpectColumnValuesToNotBeNull(column="model_key"),
             E.ExpectColumnValuesToBeUnique(column="model_key"),
+            *printable(E, ["model", "model_key", "organization", "license"]),
             E.ExpectColumnValuesToNotBeNull(column="score"),
             E.ExpectColumnValuesToBeBetween(column="score", min_value=low, max_value=high),
             E.ExpectColumnValuesToBeBetween(column="votes", min_value=1),
@@ -93,6 +94,7 @@ def catalog_suite(context: ArenaContext):
             E.ExpectColumnValuesToNotBeNull(column="arena_key"),
             E.ExpectColumnValuesToBeUnique(column="arena_key"),
             E.ExpectColumnValuesToNotBeNull(column="model"),
+            *printable(E, ["arena_key", "model", "organization", "license"]),
             E.ExpectColumnValuesToBeBetween(column="mt_bench", min_value=0, max_value=10),
             E.ExpectColumnValuesToBeBetween(column="mmlu", min_value=0, max_value=1),
         ]

@@ -6,7 +6,10 @@ Per load, every check guards a number the funding marts publish:
 - years lie within the source's range and not in the future, and no period starts after the
   edition that reports it (a 2025 figure cannot be in a 2024 edition unless it is a projection);
 - units and price bases come from the allowed set, and every money amount says its price basis;
-- no duplicate (series, edition, period, region, metric, segment);
+- no duplicate (series, edition, period, region, metric, segment); names free of control characters;
+- plausible magnitudes: every (metric, unit) has a declared bound (data/funding/crosswalk/
+  plausible_bounds.csv: 10 x the largest figure ever recorded for it, 100 for a share) and no
+  value exceeds it, so a unit slip (millions read as units) or `1e308` cannot publish;
 - consistency: within one series, edition, period, metric and segment, the largest sum of
   pairwise-disjoint regions (US + Europe + Asia ...) does not exceed the world total by more than
   CONSISTENCY_TOLERANCE. Reports round their figures; a split that adds up to more than its own
@@ -24,9 +27,10 @@ from datetime import date
 
 import polars as pl
 
-from expectations.gate import GateReport, validate
+from expectations.gate import GateReport, printable, validate
 from transforms.funding import (
     CONSISTENCY_KEYS,
+    FIGURE_KEY,
     METRIC_KINDS,
     MONEY_UNITS,
     PERIOD_TYPES,
@@ -41,7 +45,7 @@ from transforms.funding import (
 
 SUITE_NAME = "funding_observations"
 ID_COLUMNS = ("series", "edition", "period", "region_name", "metric", "segment")
-KEY_COLUMNS = ["series", "edition", "period", "region_code", "metric", "segment"]
+KEY_COLUMNS = list(FIGURE_KEY)
 CONSISTENCY_TOLERANCE = 0.01  # 1 % of the world total: published figures are rounded to 2-3 digits
 REGION_CODE_PATTERN = r"^(?:[A-Z]{2}|[A-Z][A-Z0-9_]{2,})$"
 EDITION_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"
@@ -90,10 +94,14 @@ def checked_copy(frame: pl.DataFrame, crosswalk: Crosswalk) -> pl.DataFrame:
         .otherwise(0.0)
         .alias("regions_over_world_total"),
     )
+    bounds = crosswalk.bounds.select("metric", "unit", "max_plausible")
     return (
         frame.join(editions, on="edition", how="left")
         .join(consistency, on=[*CONSISTENCY_KEYS, "region_code"], how="left", nulls_equal=True)
+        .join(bounds, on=["metric", "unit"], how="left")
         .with_columns(
+            pl.col("max_plausible").is_not_null().alias("plausibility_bound_declared"),
+            (pl.col("value").abs() <= pl.col("max_plausible")).fill_null(True).alias("magnitude_plausible"),
             pl.col("value").is_finite().alias("value_is_finite"),
             pl.when(pl.col("metric_kind") != "change").then(pl.col("value")).alias("value_unless_change"),
             pl.when(pl.col("unit").is_in(MONEY_UNITS))
@@ -116,6 +124,8 @@ def build_suite(context: FundingContext):
         checks += [
             E.ExpectColumnValuesToNotBeNull(column="value"),
             E.ExpectColumnValuesToBeInSet(column="value_is_finite", value_set=[True]),
+            E.ExpectColumnValuesToBeInSet(column="plausibility_bound_declared", value_set=[True]),
+            E.ExpectColumnValuesToBeInSet(column="magnitude_plausible", value_set=[True]),
             E.ExpectColumnValuesToBeBetween(column="value_unless_change", min_value=0),
             E.ExpectColumnValuesToMatchRegex(column="edition", regex=EDITION_PATTERN),
             E.ExpectColumnValuesToBeBetween(column="edition_date", max_value=context.today),
@@ -135,6 +145,7 @@ def build_suite(context: FundingContext):
                 column="region_kind", value_set=["country", "aggregate", "world", "comparison"]
             ),
             E.ExpectColumnValuesToMatchRegex(column="region_code", regex=REGION_CODE_PATTERN),
+            *printable(E, ["series", "region_name", "metric_as_published", "segment", "publication"]),
             E.ExpectCompoundColumnsToBeUnique(column_list=KEY_COLUMNS),
             E.ExpectColumnValuesToBeBetween(column="regions_over_world_total", max_value=1 + CONSISTENCY_TOLERANCE),
         ]
@@ -162,6 +173,21 @@ def _explain(failure: dict, checked: pl.DataFrame, crosswalk: Crosswalk) -> dict
             "case(s): " + "; ".join(details[:5])
         )
         return {**failure, "check": "world_total_consistency", "reason": reason, "cases": details}
+    if column == "plausibility_bound_declared":
+        missing = (
+            checked.filter(~pl.col("plausibility_bound_declared")).select("metric", "unit").unique().sort("metric")
+        )
+        pairs = ", ".join(f"{m} in {u}" for m, u in missing.rows()[:5])
+        return {**failure, "check": "plausibility_bound", "reason": f"no plausible bound declared for {pairs}: add "
+                "one to data/funding/crosswalk/plausible_bounds.csv (10 x the largest figure ever recorded)"}  # fmt: skip
+    if column == "magnitude_plausible":
+        bad = checked.filter(~pl.col("magnitude_plausible")).head(5)
+        cases = "; ".join(
+            f"{r['region_name']} {r['period']} {r['metric']} = {r['value']:g} {r['unit']} > {r['max_plausible']:g}"
+            for r in bad.iter_rows(named=True)
+        )
+        return {**failure, "check": "plausible_magnitude", "reason": f"value: {count} of {rows} figures exceed the "
+                f"plausible bound of their metric and unit (10 x the largest ever recorded): {cases}"}  # fmt: skip
     texts = {
         "value_is_finite": f"value: {count} of {rows} values are not finite numbers (inf / NaN)",
         "value_unless_change": f"value: {count} of {rows} values are negative (only percent changes may be)",

@@ -18,6 +18,9 @@ from typing import Any
 import polars as pl
 
 SAMPLE_ROWS = 5
+# Names and ids from the data are printable: a NUL, newline or other control character in a model id
+# would split a log line, forge a report row or break a join key. Every suite checks its id columns.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 # A suite is a function returning Great Expectations expectation objects; it receives the gx
 # `expectations` module so that suites stay importable without loading gx.
@@ -50,6 +53,11 @@ def _batch_definition():
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     asset = context.data_sources.add_pandas("aigap").add_dataframe_asset("staged_frame")
     return gx, asset.add_batch_definition_whole_dataframe("whole_frame")
+
+
+def printable(E, columns: Sequence[str]) -> list:
+    """Checks that these text columns hold no control characters (PRINTABLE)."""
+    return [E.ExpectColumnValuesToMatchRegex(column=column, regex=PRINTABLE) for column in columns]
 
 
 def validate(frame: pl.DataFrame, suite_name: str, build: SuiteBuilder, id_columns: Sequence[str] = ()) -> GateReport:
@@ -138,6 +146,8 @@ def describe(reason: dict, rows: int) -> str:
     if check == "expect_column_values_to_be_unique":
         return f"{where}{count} of {rows} values are repeated"
     if check == "expect_column_values_to_match_regex":
+        if reason.get("regex") == PRINTABLE:
+            return f"{where}{count} of {rows} values contain control characters (NUL, newline, tab ...)"
         return f"{where}{count} of {rows} values do not match {reason.get('regex')!r}"
     if check == "expect_column_values_to_be_in_set":
         allowed = reason.get("mostly")

@@ -4,7 +4,8 @@ Every check here guards a number the marts publish:
 - the normalised schema is complete and typed;
 - normalised scores are percentages in [0, 100] and raw scores fractions in [0, 1], so a file
   with scores multiplied by 100 (or divided) cannot slip through;
-- model ids look like `namespace/name` (or a legacy un-namespaced id such as `gpt2`);
+- model ids look like `namespace/name` (or a legacy un-namespaced id such as `gpt2`), and no id holds
+  a control character;
 - the snapshot date is not in the future;
 - the snapshot has at least half as many rows as the previous published one of the same source
   (a leaderboard only grows; a sudden halving means a partial download or a broken scrape);
@@ -18,6 +19,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from expectations.gate import printable
 from transforms.open_llm_v2 import BENCHMARKS, SCHEMA
 
 SUITE_NAME = "open_llm_v2_snapshot"
@@ -54,6 +56,9 @@ def snapshot_checks(E, context: SnapshotContext, schema: dict, score_ranges: dic
     checks.append(E.ExpectColumnValuesToBeBetween(column="snapshot_date", max_value=context.today))
     checks.append(E.ExpectColumnValuesToNotBeNull(column="model_id"))
     checks.append(E.ExpectColumnValuesToMatchRegex(column="model_id", regex=MODEL_ID_PATTERN))
+    checks += printable(
+        E, [c for c in ("model_id", "precision", "revision_sha", "base_model", "architecture") if c in schema]
+    )
     checks.append(E.ExpectColumnValuesToNotBeNull(column="precision"))
     for column, (low, high) in score_ranges.items():
         checks.append(E.ExpectColumnValuesToNotBeNull(column=column))

@@ -10,6 +10,8 @@ crosswalks kept as data in data/funding/crosswalk/:
   An unknown name rejects the snapshot with that name in the reason (never guessed).
 - metrics.csv: every metric name seen -> the canonical metric and its kind (amount, count,
   share, score, average, change). An unknown metric name rejects the snapshot too.
+- plausible_bounds.csv: per canonical metric and unit, the largest magnitude the gate accepts
+  (10 x the largest figure ever recorded for it, 100 for a share) and why (expectations/funding.py).
 
 Pure polars; nothing here touches the network or the warehouse.
 """
@@ -26,6 +28,7 @@ import polars as pl
 
 from aigap.config import DATA_DIR
 from transforms.errors import SnapshotRejected
+from transforms.numbers import reject_comma_numbers
 
 FUNDING_DIR = DATA_DIR / "funding"
 CROSSWALK_DIR = FUNDING_DIR / "crosswalk"
@@ -56,6 +59,10 @@ PUBLISHED_COLUMNS = [
     "series", "publication", "edition", "period", "region_name", "metric_as_published", "segment",
     "value", "unit", "price_basis", "complete", "notes", "source_url",
 ]  # fmt: skip
+
+# What one funding figure is: a source never publishes two values for it (gate), and two published
+# loads never report it both (the later one supersedes the earlier: warehouse/store.py).
+FIGURE_KEY = ("series", "edition", "period", "region_code", "metric", "segment")
 
 # The normalised schema of core.funding_observations (without load_id, source, snapshot_key).
 SCHEMA: dict[str, pl.DataType] = {
@@ -94,6 +101,7 @@ class Crosswalk:
     aggregates: pl.DataFrame  # region_code, name, kind (world | aggregate | comparison), members
     metrics: pl.DataFrame  # metric_as_published -> metric, kind
     series: pl.DataFrame  # publication -> series (published figures that are editions of one report)
+    bounds: pl.DataFrame  # metric, unit -> max_plausible (and its basis): the gate's magnitude check
 
     def members(self) -> dict[str, frozenset[str] | None]:
         """Aggregate code -> its member country codes (None for the world: every country)."""
@@ -117,6 +125,7 @@ def load_crosswalk(directory: Path = CROSSWALK_DIR) -> Crosswalk:
         aggregates=_read(directory / "aggregates.csv"),
         metrics=_read(directory / "metrics.csv"),
         series=_read(directory / "published_series.csv"),
+        bounds=_read(directory / "plausible_bounds.csv").with_columns(pl.col("max_plausible").cast(pl.Float64)),
     )
 
 
@@ -320,6 +329,7 @@ def normalise(published: pl.DataFrame, crosswalk: Crosswalk) -> pl.DataFrame:
     frame = published.select(PUBLISHED_COLUMNS).with_columns(
         pl.col(c).cast(pl.Utf8).str.strip_chars() for c in PUBLISHED_COLUMNS if c != "complete"
     )
+    reject_comma_numbers(frame, ["value"])
     frame = map_regions(frame, crosswalk)
     frame = frame.join(crosswalk.region_kinds(), on="region_code", how="left").with_columns(
         pl.col("region_kind").fill_null("country")
@@ -332,7 +342,7 @@ def normalise(published: pl.DataFrame, crosswalk: Crosswalk) -> pl.DataFrame:
     complete = pl.col("complete").cast(pl.Boolean) if frame["complete"].dtype != pl.Boolean else pl.col("complete")
     frame = frame.with_columns(
         (complete.fill_null(True) & pl.col("period_complete")).alias("complete"),
-        pl.col("value").str.replace_all(",", "").cast(pl.Float64, strict=False).alias("value"),
+        pl.col("value").cast(pl.Float64, strict=False).alias("value"),
         pl.col("segment").fill_null("all"),
     )
     return frame.select([pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()])

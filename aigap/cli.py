@@ -1,4 +1,9 @@
-"""`aigap run` and `aigap status`: the command line users and later tooling rely on."""
+"""`aigap run` and `aigap status`: the command line users and later tooling rely on.
+
+Exit codes of `aigap run`: 0 every load published or skipped; 1 a load was quarantined, a source
+failed or found nothing where it had to find something, or the marts were not refreshed; 2 the run
+crashed; 3 the warehouse was busy (another run, or another process, held it past the wait).
+"""
 
 from __future__ import annotations
 
@@ -47,26 +52,47 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     summary = run_summary(state)
     if isinstance(summary, BaseException):
+        from warehouse.store import WarehouseBusy
+
+        if isinstance(summary, WarehouseBusy):
+            print(f"\naigap: {summary}", file=sys.stderr)
+            return 3
         print(f"\naigap run failed: {summary}", file=sys.stderr)
         return 2
     print_summary(summary)
     return 0 if summary.ok else 1
 
 
+def shown(text: str) -> str:
+    """A name from the data as printed: as is, or quoted with escapes when it holds control
+    characters (a file name with a newline must not forge a line of output)."""
+    return text if text.isprintable() else repr(text)
+
+
 def print_summary(summary) -> None:
     from warehouse import store
 
     print(f"\naigap run -> {summary.warehouse}")
-    for source, counts in summary.counts().items():
-        print(f"  {source}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    counts = summary.counts()
+    for source, finding in summary.found.items():
+        if source in counts:
+            print(f"  {source}: " + ", ".join(f"{n} {status}" for status, n in counts[source].items()))
+        else:
+            print(f"  {source}: {shown(finding.describe())}")
     for error in summary.errors:
-        print(f"  SOURCE ERROR {error}")
+        print(f"  SOURCE ERROR {shown(error)}")
+    replaced = [o for o in summary.loads if o.superseded]
+    if replaced:
+        print("\nRevised (the new content counts; the load it replaced is marked superseded):")
+        for outcome in replaced:
+            print(f"  {outcome.source} {shown(outcome.snapshot_key)} ({outcome.snapshot_date}) replaces "
+                  + ", ".join(shown(s) for s in outcome.superseded))  # fmt: skip
     if summary.quarantined:
         print("\nQuarantined (raw bytes kept, nothing published; see `aigap status`):")
         for outcome in summary.quarantined:
-            print(f"  {outcome.source} {outcome.snapshot_key} [{outcome.load_id}]")
+            print(f"  {outcome.source} {shown(outcome.snapshot_key)} [{shown(outcome.load_id)}]")
             for reason in outcome.reasons:
-                print(f"    - {reason}")
+                print(f"    - {shown(reason)}")
     if summary.marts and not summary.marts.published:
         print("\nMarts NOT refreshed (last good state kept):")
         for reason in summary.marts.reasons:
@@ -126,7 +152,7 @@ def ledger_status(warehouse: Path) -> dict:
         rows = store.read_table(
             con,
             "SELECT source, snapshot_key, snapshot_date, status, rows_published, reasons, load_id, raw_path, "
-            "finished_at FROM meta.loads ORDER BY source, snapshot_date, snapshot_key",
+            "finished_at, superseded_by FROM meta.loads ORDER BY source, snapshot_date, snapshot_key, finished_at",
         )
         last_run = con.execute(
             "SELECT run_id, started_at, finished_at, state FROM meta.runs ORDER BY started_at DESC LIMIT 1"
@@ -143,6 +169,7 @@ def ledger_status(warehouse: Path) -> dict:
                 "last_snapshot": None,
                 "rows_published": 0,
                 "quarantined_loads": [],
+                "superseded_loads": [],
             },
         )
         entry[row["status"]] += 1
@@ -150,6 +177,15 @@ def ledger_status(warehouse: Path) -> dict:
             entry["rows_published"] += row["rows_published"] or 0
             day = row["snapshot_date"].isoformat() if row["snapshot_date"] else None
             entry["last_snapshot"] = max(filter(None, [entry["last_snapshot"], day]), default=None)
+        if row["status"] == "superseded":
+            entry["superseded_loads"].append(
+                {
+                    "load_id": row["load_id"],
+                    "snapshot_key": row["snapshot_key"],
+                    "snapshot_date": row["snapshot_date"].isoformat() if row["snapshot_date"] else None,
+                    "superseded_by": row["superseded_by"],
+                }
+            )
         if row["status"] == "quarantined":
             entry["quarantined_loads"].append(
                 {
@@ -189,15 +225,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     for source, entry in status["sources"].items():
         print(
             f"\n{source}: {entry['published']} published, {entry['skipped']} skipped, "
-            f"{entry['quarantined']} quarantined; last snapshot {entry['last_snapshot']}; "
-            f"{entry['rows_published']} rows published"
+            f"{entry['quarantined']} quarantined, {entry['superseded']} superseded; last snapshot "
+            f"{entry['last_snapshot']}; {entry['rows_published']} rows published"
         )
+        for load in entry["superseded_loads"]:
+            print(
+                f"  superseded {shown(load['snapshot_key'])} ({load['snapshot_date']}) by {shown(load['superseded_by'])}"
+            )
         for load in entry["quarantined_loads"]:
-            print(f"  QUARANTINED {load['snapshot_key']} ({load['quarantined_at'][:19]}), raw: {load['raw_path']}")
+            print(
+                f"  QUARANTINED {shown(load['snapshot_key'])} ({load['quarantined_at'][:19]}), raw: {load['raw_path']}"
+            )
             for reason in load["reasons"]:
-                print(f"    - {reason['reason']}")
+                print(f"    - {shown(reason['reason'])}")
                 for sample in (reason.get("sample") or [])[:3]:
-                    print(f"        e.g. {sample}")
+                    print(f"        e.g. {shown(str(sample))}")
     return 0
 
 

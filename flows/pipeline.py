@@ -1,9 +1,12 @@
 """The aigap pipeline as a Prefect flow.
 
-For every selected source, for every snapshot it offers (oldest first):
-fetch -> stage -> validate -> publish, or quarantine; then the marts are recomputed from what is
-published. A quarantined load does not stop the others; the run ends Failed and says which loads
-and why, while published tables keep their last good state.
+The run holds the warehouse from start to end (flows/writer.py: one run per warehouse). For every
+selected source, for every snapshot it offers (oldest first): fetch -> stage -> validate, or
+quarantine; then the snapshots that passed are settled (two contents claiming one snapshot are
+both held back) and published in fetch order, and the marts are recomputed from what is published.
+A quarantined load does not stop the others; the run ends Failed and says which loads and why,
+while published tables keep their last good state. A source that finds nothing is reported as
+such ("0 snapshots at LOCATION"), and fails the run when it was named or every candidate was missing.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from aigap.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
 from flows import loading
 from flows.marts import MartsOutcome, refresh_marts
 from flows.report import PublishedReport, latest_gaps, publish_run_report
-from flows.writer import warehouse_writer
-from sources import http, registry
+from flows.writer import one_run
+from sources import registry
 from sources.base import SnapshotRef, SnapshotUnavailable, Source
 from warehouse import store
 
@@ -34,39 +37,15 @@ def _today() -> date:
     return date.today()
 
 
-def _worth_retrying(task, task_run, state) -> bool:
-    """Retry a failed fetch unless the server gave an answer retrying cannot change (404 ...)."""
-    try:
-        state.result()
-    except http.FetchError as exc:
-        return exc.retryable
-    except Exception:
-        return True
-    return True
-
-
 # Thin tasks: names say which source and snapshot, so the Prefect UI reads like the run log.
-@task(
-    name="discover",
-    task_run_name="discover {source}",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=5,
-    retry_condition_fn=_worth_retrying,
-)
+# discover and fetch do not retry: a fetch's one retry budget is spent inside it, within its
+# source's limits (sources/http.py), so Prefect never multiplies the tries.
+@task(name="discover", task_run_name="discover {source}", cache_policy=NO_CACHE)
 def discover(source: str, location: str) -> list[SnapshotRef]:
     return registry()[source].discover(location)
 
 
-@task(
-    name="fetch",
-    task_run_name="fetch {ref.source} {ref.key}",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[5, 30],
-    retry_condition_fn=_worth_retrying,
-    timeout_seconds=900,
-)
+@task(name="fetch", task_run_name="fetch {ref.source} {ref.key}", cache_policy=NO_CACHE)
 def fetch(ref: SnapshotRef, warehouse: Path):
     try:
         return loading.fetch(ref, warehouse)
@@ -81,8 +60,8 @@ def stage(ref: SnapshotRef, landed, warehouse: Path) -> loading.Staged:
 
 
 @task(name="validate", task_run_name="validate {ref.source} {ref.key}", cache_policy=NO_CACHE)
-def validate(ref: SnapshotRef, staged: loading.Staged, warehouse: Path, today: date):
-    return loading.validate(ref, staged, warehouse, today)
+def validate(ref: SnapshotRef, staged: loading.Staged, warehouse: Path, today: date, accepted: list):
+    return loading.validate(ref, staged, warehouse, today, accepted)
 
 
 @task(name="publish", task_run_name="publish {ref.source} {ref.key}", cache_policy=NO_CACHE)
@@ -114,48 +93,70 @@ def _flow_run_id() -> str | None:
     return str(flow_run.id) if flow_run.id else None
 
 
-def load_snapshot(ref: SnapshotRef, warehouse: Path, today: date) -> loading.LoadOutcome:
-    """One snapshot through the gate. Known content is skipped before any parsing."""
+def gate_snapshot(ref: SnapshotRef, warehouse: Path, today: date, accepted: list[loading.Ready]):
+    """One snapshot through its gate: a LoadOutcome (skipped or quarantined) or a Ready to publish.
+    Known content is skipped before any parsing."""
     log = get_run_logger()
     started_at = store.utcnow()
     if known := loading.known_outcome(ref, None, warehouse):
-        log.info("skip %s %s: %s", ref.source, ref.key, known.note)
+        log.info("skip %r %r: %s", ref.source, ref.key, known.note)
         return known
     landed = fetch(ref, warehouse)
     if isinstance(landed, SnapshotUnavailable):
         raise landed
-    log.info("fetched %s %s: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
+    log.info("fetched %r %r: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
     if known := loading.known_outcome(ref, landed, warehouse):
-        log.info("skip %s %s: %s", ref.source, ref.key, known.note)
+        log.info("skip %r %r: %s", ref.source, ref.key, known.note)
         return known
     if duplicate := loading.skip_duplicate_content(ref, landed, warehouse, started_at, _flow_run_id()):
-        log.info("skip %s %s: %s", ref.source, ref.key, duplicate.note)
+        log.info("skip %r %r: %s", ref.source, ref.key, duplicate.note)
         return duplicate
     staged = stage(ref, landed, warehouse)
     if staged.rejected is not None:
         reasons = staged.rejected
     else:
-        report = validate(ref, staged, warehouse, today)
-        log.info("gate %s %s: %s", ref.source, ref.key, report.summary())
+        report = validate(ref, staged, warehouse, today, accepted)
+        log.info("gate %r %r: %s", ref.source, ref.key, report.summary())
         reasons = report.failures
     if reasons:
-        outcome = quarantine(ref, landed, staged, reasons, warehouse, started_at)
-        emit_event(
-            LOAD_QUARANTINED_EVENT,
-            resource={"prefect.resource.id": f"aigap.load.{outcome.load_id}", "prefect.resource.name": ref.key},
-            payload={"source": ref.source, "snapshot_key": ref.key, "reasons": outcome.reasons},
-        )
-        log.warning(
-            "QUARANTINED %s %s (raw bytes kept at %s): %s",
-            ref.source,
-            ref.key,
-            landed.path,
-            "; ".join(outcome.reasons),
-        )
-        return outcome
-    outcome = publish(ref, landed, staged, warehouse, started_at)
-    log.info("published %s %s: %d rows (snapshot %s)", ref.source, ref.key, outcome.rows, outcome.snapshot_date)
+        return hold_back(ref, landed, staged, reasons, warehouse, started_at)
+    return loading.Ready(ref, landed, staged, started_at, registry()[ref.source].series(ref.key))
+
+
+def hold_back(ref, landed, staged, reasons, warehouse: Path, started_at) -> loading.LoadOutcome:
+    """Quarantine one load, with its event and log line."""
+    outcome = quarantine(ref, landed, staged, reasons, warehouse, started_at)
+    emit_event(
+        LOAD_QUARANTINED_EVENT,
+        resource={"prefect.resource.id": f"aigap.load.{outcome.load_id}", "prefect.resource.name": ref.key},
+        payload={"source": ref.source, "snapshot_key": ref.key, "reasons": outcome.reasons},
+    )
+    get_run_logger().warning(
+        "QUARANTINED %r %r (raw bytes kept at %s): %s", ref.source, ref.key, landed.path, "; ".join(outcome.reasons)
+    )
     return outcome
+
+
+def publish_settled(pending: list[tuple[int, loading.Ready]], warehouse: Path, summary: RunSummary) -> None:
+    """Settle the run's accepted snapshots (loading.settle), then publish them in fetch order; each
+    outcome takes the place its snapshot had in the run's list."""
+    log = get_run_logger()
+    place = {id(item): index for index, item in pending}
+    settled = loading.settle([item for _, item in pending])
+    for item, same in settled.duplicates:
+        outcome = loading.skip_same_content(item, same, warehouse, _flow_run_id())
+        log.info("skip %r %r: %s", item.ref.source, item.ref.key, outcome.note)
+        summary.loads[place[id(item)]] = outcome
+    for item, reasons in settled.conflicts:
+        with tags(item.ref.source):
+            outcome = hold_back(item.ref, item.landed, item.staged, reasons, warehouse, item.started_at)
+        summary.loads[place[id(item)]] = outcome
+    for item in settled.publish:
+        with tags(item.ref.source):
+            outcome = publish(item.ref, item.landed, item.staged, warehouse, item.started_at)
+        log.info("published %r %r: %d rows (snapshot %s)%s", item.ref.source, item.ref.key, outcome.rows,
+                 outcome.snapshot_date, f"; {outcome.note}" if outcome.note else "")  # fmt: skip
+        summary.loads[place[id(item)]] = outcome
 
 
 def within(refs: list[SnapshotRef], since: date | None, until: date | None) -> list[SnapshotRef]:
@@ -169,6 +170,24 @@ def within(refs: list[SnapshotRef], since: date | None, until: date | None) -> l
 
 
 @dataclass
+class SourceFinding:
+    """What discovery found for one source: printed for every source, "0 snapshots at LOCATION" included."""
+
+    location: str
+    snapshots: int = 0  # snapshots offered (within the run's date window)
+    unavailable: int = 0  # of those, how many the source turned out not to publish (404)
+    ignored: dict[str, int] = field(default_factory=dict)  # files skipped by discovery, and why
+
+    def describe(self) -> str:
+        n = self.snapshots - self.unavailable
+        found = f"{n} snapshot{'' if n == 1 else 's'} at {self.location}"
+        notes = [f"{n} {why}" for why, n in self.ignored.items()]
+        if self.unavailable:
+            notes.insert(0, f"{self.unavailable} of {self.snapshots} candidate(s) answered 404")
+        return found + (f" ({'; '.join(notes)})" if notes else "")
+
+
+@dataclass
 class RunSummary:
     warehouse: str
     loads: list[loading.LoadOutcome] = field(default_factory=list)
@@ -176,9 +195,12 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)  # sources that could not even be discovered
     latest_gaps: list[dict] = field(default_factory=list)  # after the marts refresh (reports/gap_report.py)
     note: str = ""  # what kind of run this was, when it loads nothing by design
+    found: dict[str, SourceFinding] = field(default_factory=dict)  # per source run, in run order
 
     def counts(self) -> dict[str, dict[str, int]]:
-        result: dict[str, dict[str, int]] = {}
+        result: dict[str, dict[str, int]] = {source: {"published": 0, "skipped": 0, "quarantined": 0}
+                                             for source, finding in self.found.items()
+                                             if finding.snapshots > finding.unavailable}  # fmt: skip
         for outcome in self.loads:
             per_source = result.setdefault(outcome.source, {"published": 0, "skipped": 0, "quarantined": 0})
             per_source[outcome.status] += 1
@@ -201,6 +223,7 @@ class RunSummary:
                 "errors": self.errors,
                 "latest_gaps": self.latest_gaps,
                 "note": self.note,
+                "found": {source: asdict(finding) for source, finding in self.found.items()},
             },
             default=str,
         )
@@ -323,56 +346,92 @@ def pipeline(
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {sorted(adapters)}")
     selected = select_sources(adapters, only, kinds, locations)
+    named = set(only or []) | set(locations or {})
     log.info("warehouse %s; sources: %s", path, ", ".join(selected) or "none selected")
     summary = RunSummary(str(path))
     today = _today()
-    with warehouse_writer():
-        with store.connect(path) as con:
-            if applied := store.migrate(con):
-                log.info("warehouse %s: applied migrations %s", path, applied)
-        for name in selected:
-            with tags(name):  # task runs of this source can be filtered by its name in the UI
-                load_source(
-                    adapters[name], (locations or {}).get(name), path, today, since, until, max_snapshots, summary
-                )
-        summary.marts = marts(path)
-        if summary.marts.published:
-            log.info("marts refreshed: %s", summary.marts.rows)
-        else:
-            log.error("marts NOT refreshed (last good state kept): %s", summary.marts.reasons)
-        return finish(path, summary, started_at)
+    try:
+        with one_run(path, flow_run.name or "aigap run"):
+            with store.connect(path) as con:
+                if applied := store.migrate(con):
+                    log.info("warehouse %s: applied migrations %s", path, applied)
+            pending: list[tuple[int, loading.Ready]] = []
+            for name in selected:
+                with tags(name):  # task runs of this source can be filtered by its name in the UI
+                    load_source(
+                        adapters[name], (locations or {}).get(name), path, today, since, until, max_snapshots, summary,
+                        pending, explicit=name in named,
+                    )  # fmt: skip
+            publish_settled(pending, path, summary)
+            summary.marts = marts(path)
+            if summary.marts.published:
+                log.info("marts refreshed: %s", summary.marts.rows)
+            else:
+                log.error("marts NOT refreshed (last good state kept): %s", summary.marts.reasons)
+            return finish(path, summary, started_at)
+    except store.WarehouseBusy as exc:
+        return warehouse_busy(exc)
 
 
-def load_source(adapter: Source, location, path: Path, today: date, since, until, max_snapshots, summary) -> None:
-    """Every snapshot of one source (oldest first) through the gate; outcomes go into `summary`."""
+def warehouse_busy(exc: store.WarehouseBusy):
+    """The run could not have the warehouse: a Failed state whose message names the holder (the CLI
+    prints it and exits 3), without a traceback: nothing went wrong in this run."""
+    get_run_logger().error("%s", exc)
+    return Failed(message=str(exc), data=exc)
+
+
+def load_source(
+    adapter: Source, location, path: Path, today: date, since, until, max_snapshots, summary: RunSummary,
+    pending: list[tuple[int, loading.Ready]], explicit: bool = False,
+) -> None:  # fmt: skip
+    """Every snapshot of one source (oldest first) through its gate; outcomes go into `summary`, those
+    that passed into `pending` (published once the whole run is gated). A source that finds nothing
+    is a finding: an error when it was named (`explicit`) or when every candidate was missing."""
     log = get_run_logger()
     location = location or adapter.default_location()
     try:
         refs = discover(adapter.name, location)
     except Exception as exc:  # a source that cannot be listed must not stop the others
-        log.error("source %s: cannot discover snapshots at %s: %s", adapter.name, location, exc)
+        log.error("source %r: cannot discover snapshots at %r: %s", adapter.name, location, exc)
         summary.errors.append(f"{adapter.name}: {exc}")
         return
+    finding = SourceFinding(location, ignored=dict(getattr(refs, "skipped", {})))
+    summary.found[adapter.name] = finding
     refs = within(refs, since, until)
-    log.info("source %s: %d snapshot(s) at %s", adapter.name, len(refs), location)
+    finding.snapshots = len(refs)
+    log.info("source %r: %d snapshot(s) at %r", adapter.name, len(refs), location)
     loaded = 0
+    accepted = [item for _, item in pending]
     for ref in refs:
         if max_snapshots is not None and loaded >= max_snapshots:
-            log.info("source %s: stopping after %d new snapshot(s) (max_snapshots)", adapter.name, loaded)
+            log.info("source %r: stopping after %d new snapshot(s) (max_snapshots)", adapter.name, loaded)
             break
         try:
-            outcome = load_snapshot(ref, path, today)
+            result = gate_snapshot(ref, path, today, accepted)
         except SnapshotUnavailable as exc:
-            log.info("source %s: nothing published under %s: %s", adapter.name, ref.key, exc)
+            log.info("source %r: nothing published under %r: %s", adapter.name, ref.key, exc)
+            finding.unavailable += 1
             continue
         except store.WarehouseBusy:
-            raise  # nothing else can load either; the CLI says who holds the file
+            raise  # nothing else can load either: the run stops and says who holds the file
         except Exception as exc:  # e.g. a feed URL answering 404: the other snapshots still load
-            log.error("source %s: cannot load %s from %s: %s", adapter.name, ref.key, ref.location, exc)
-            summary.errors.append(f"{adapter.name} {ref.key}: {exc}")
+            log.error("source %r: cannot load %r from %r: %s", adapter.name, ref.key, ref.location, exc)
+            summary.errors.append(f"{adapter.name} {ref.key!r}: {exc}")
             continue
-        summary.loads.append(outcome)
-        loaded += outcome.status != "skipped"
+        if isinstance(result, loading.Ready):
+            pending.append((len(summary.loads), result))
+            accepted.append(result)
+            summary.loads.append(None)  # the outcome comes when the run is settled (publish_settled)
+            loaded += 1
+            continue
+        summary.loads.append(result)
+        loaded += result.status != "skipped"
+    if finding.snapshots == finding.unavailable:
+        what = finding.describe()
+        log.warning("source %r: 0 snapshots: %s", adapter.name, what)
+        if explicit or finding.unavailable:
+            why = "every candidate answered 404" if finding.unavailable else "it was named for this run"
+            summary.errors.append(f"{adapter.name}: {what}; {why}")
 
 
 def _headline(summary: RunSummary) -> str:

@@ -8,8 +8,8 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from aigap.config import warehouse_path
-from flows.pipeline import RunSummary, _today, finish, marts
-from flows.writer import warehouse_writer
+from flows.pipeline import RunSummary, _today, finish, marts, warehouse_busy
+from flows.writer import one_run
 from warehouse import store
 
 
@@ -28,13 +28,16 @@ def rebuild_marts(warehouse: str | None = None):
     path = warehouse_path(warehouse)
     started_at = store.utcnow()
     summary = RunSummary(str(path), note="This run loaded nothing: it rebuilt the marts from everything published.")
-    with warehouse_writer():
-        with store.connect(path) as con:
-            if applied := store.migrate(con):
-                log.info("warehouse %s: applied migrations %s", path, applied)
-        summary.marts = marts(path)
-        if summary.marts.published:
-            log.info("marts rebuilt: %s", summary.marts.rows)
-        else:
-            log.error("marts NOT rebuilt (last good state kept): %s", summary.marts.reasons)
-        return finish(path, summary, started_at)
+    try:
+        with one_run(path, flow_run.name or "aigap rebuild marts"):
+            with store.connect(path) as con:
+                if applied := store.migrate(con):
+                    log.info("warehouse %s: applied migrations %s", path, applied)
+            summary.marts = marts(path)
+            if summary.marts.published:
+                log.info("marts rebuilt: %s", summary.marts.rows)
+            else:
+                log.error("marts NOT rebuilt (last good state kept): %s", summary.marts.reasons)
+            return finish(path, summary, started_at)
+    except store.WarehouseBusy as exc:
+        return warehouse_busy(exc)

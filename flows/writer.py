@@ -1,15 +1,19 @@
-"""One writer at a time for the warehouse, across every flow run on a Prefect server.
+"""One run per warehouse, from its first write to its last (`one_run`).
 
-DuckDB lets one process write a file, and two runs interleaving their loads would race on the
-same snapshots. Every flow therefore holds the global concurrency limit WRITER_LIMIT (one slot,
-created by `aigap setup`) around all of its warehouse work; a second run waits for the slot, and
-its log says so.
+Two runs interleaving their loads would race on the same snapshots, staging files and ledger keys.
+Every flow therefore holds, around all of its warehouse work:
+1. on a Prefect server, the global concurrency limit WRITER_LIMIT (one slot, created by `aigap
+   setup`): a second deployment run waits for the slot (up to WAIT_SECONDS), and its log says so;
+2. always, the warehouse's run lock (warehouse/store.py `run_lock`, a lock file next to the
+   warehouse): it also covers runs that share no server (two `aigap run` on one machine, each with
+   its own temporary server). A second run waits up to $AIGAP_WRITER_WAIT_SECONDS (10 minutes), then
+   stops with WarehouseBusy naming the run that holds it (the CLI exits 3);
+3. the staging folder, emptied at the start (what a killed run left) and at the end.
 
 A deployment run refuses to start without the limit (a server that was never set up must not
-silently allow two writers). A plain `aigap run`, which starts a temporary Prefect server, has no
-limit to hold; it relies on the warehouse file lock and its bounded wait (warehouse/store.py).
-Prefect 3.8.8's `concurrency()` itself only logs a warning and skips a missing limit unless
-`strict=True`, so the existence check is made here, once, with a message that says what to do.
+silently allow two writers). Prefect 3.8.8's `concurrency()` itself only logs a warning and skips a
+missing limit unless `strict=True`, so the existence check is made here, once, with a message
+that says what to do.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from prefect import get_run_logger
 from prefect.client.orchestration import get_client
@@ -25,6 +30,8 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import deployment
 
 from aigap.orchestration import WRITER_LIMIT
+from flows.loading import clear_staging
+from warehouse import store
 
 # A run waits this long for another run to finish writing before it gives up (a long backfill).
 WAIT_SECONDS = 6 * 3600
@@ -53,8 +60,8 @@ def warehouse_writer(name: str = WRITER_LIMIT, wait_seconds: float = WAIT_SECOND
                 f"the Prefect server has no global concurrency limit {name!r}, which keeps two runs from "
                 "writing the warehouse at once: run `aigap setup` against this server, then retry"
             )
-        log.info("no concurrency limit %r on this Prefect server (temporary server): one writer is "
-                 "ensured by the warehouse file lock only", name)  # fmt: skip
+        log.info("no concurrency limit %r on this Prefect server (temporary server): one run at a time is "
+                 "ensured by the warehouse's run lock", name)  # fmt: skip
         yield
         return
     log.info("waiting for the warehouse writer slot %r (one run writes at a time)", name)
@@ -73,3 +80,18 @@ def warehouse_writer(name: str = WRITER_LIMIT, wait_seconds: float = WAIT_SECOND
             yield
     finally:
         log.info("warehouse writer slot released")
+
+
+@contextmanager
+def one_run(warehouse: Path, run: str, limit: str = WRITER_LIMIT) -> Iterator[None]:
+    """Hold the warehouse for a whole run: the writer slot, the run lock, a clean staging folder."""
+    log = get_run_logger()
+    with warehouse_writer(limit):
+        asked = time.monotonic()
+        with store.run_lock(warehouse, run):
+            log.info("warehouse %s: run lock held (after %.1f s)", warehouse, time.monotonic() - asked)
+            clear_staging(warehouse)
+            try:
+                yield
+            finally:
+                clear_staging(warehouse)

@@ -122,13 +122,12 @@ def test_a_mart_gate_catches_a_wrong_ratio(observations):
     assert not report.success and {f["column"] for f in report.failures} == {"ratio_error"}
 
 
-def test_overlapping_compilations_give_one_figure_each(observations):
+def test_the_marts_refuse_a_figure_published_by_two_loads(observations):
+    # The store never lets two published loads report one figure (tests/test_which_load_counts.py);
+    # should it happen anyway, the marts say so instead of picking a copy.
     bundled = observations.filter(source="funding-published")
     courseon = pl.col("publication").str.contains("Courseon")
     overlap = bundled.filter(courseon).with_columns(pl.lit("other").alias("load_id"), pl.col("value") * 2)
-    both = pl.concat([bundled, overlap])
-    assert len(fm.funding_gap(both).filter(pl.col("series").str.contains("Courseon"))) == 4  # US, CN twice each
-    kept = fm.one_figure_per_key(both)
-    assert len(kept) == len(bundled) and set(kept["load_id"]) == {"published"}  # the more complete load wins
-    [row] = fm.funding_gap(kept).filter(pl.col("series").str.contains("Courseon")).iter_rows(named=True)
-    assert (row["year"], row["value_a"], row["value_b"]) == (2023, 67.22, 7.76)
+    assert fm.one_figure_per_key(bundled) is bundled
+    with pytest.raises(ValueError, match="published by more than one load"):
+        fm.one_figure_per_key(pl.concat([bundled, overlap]))

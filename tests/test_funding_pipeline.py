@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -181,8 +182,9 @@ def warehouse(tmp_path):
     return path
 
 
-def test_feed_url_changed_unchanged_and_changed_again(prefect_harness, feed, tmp_path):
+def test_feed_url_changed_unchanged_and_changed_again(prefect_harness, feed, tmp_path, monkeypatch):
     warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setattr(loading, "_today", lambda: date(2025, 4, 16))
 
     def run():
         state = pipeline(warehouse=str(warehouse), only=[AI_INDEX], locations={AI_INDEX: feed.url}, return_state=True)
@@ -191,21 +193,22 @@ def test_feed_url_changed_unchanged_and_changed_again(prefect_harness, feed, tmp
 
     assert run() == [(FILE, "published")]
     assert query(warehouse, "SELECT DISTINCT edition, source_url FROM core.funding_observations") == [
-        ("2025-04-15", feed.url)  # the served Last-Modified date is the edition
+        ("2025-04-16", feed.url)  # the day it was first retrieved; Last-Modified (04-15) is metadata only
     ]
     # unchanged: the stored ETag goes back, the server answers 304, nothing is downloaded or loaded
     assert run() == [(FILE, "skipped")]
     assert feed.requests[-1]["If-None-Match"] == '"v1"' and feed.answers[-1] == 304
-    # changed upstream: a new edition, published next to the first
+    # changed upstream, retrieved a year later: a new edition, published next to the first
     feed.body, feed.etag, feed.last_modified = NEW, '"v2"', "Mon, 06 Apr 2026 09:30:00 GMT"
+    monkeypatch.setattr(loading, "_today", lambda: date(2026, 4, 7))
     assert run() == [(FILE, "published")]
     assert feed.answers[-1] == 200
     assert query(warehouse, "SELECT edition, count(*) FROM core.funding_observations GROUP BY 1 ORDER BY 1") == [
-        ("2025-04-15", 48),
-        ("2026-04-06", 48),
+        ("2025-04-16", 48),
+        ("2026-04-07", 48),
     ]
     assert query(warehouse, "SELECT count(*), min(old_edition), min(new_edition) FROM marts.funding_revisions") == [
-        (2, "2025-04-15", "2026-04-06")
+        (2, "2025-04-16", "2026-04-07")
     ]
 
 
@@ -235,7 +238,7 @@ def test_feed_url_500_then_success_is_retried(feed, warehouse):
     ref = SnapshotRef(AI_INDEX, FILE, feed.url)
     landed = loading.fetch(ref, warehouse)
     assert feed.answers == [500, 200]
-    assert landed.path.read_bytes() == OLD and str(landed.served_date) == "2025-04-15"
+    assert landed.path.read_bytes() == OLD and landed.first_fetched == loading._today()
 
 
 def test_feed_url_serving_html_is_quarantined_with_its_bytes_kept(feed, warehouse):

@@ -28,13 +28,16 @@ def con(tmp_path):
     with store.connect(tmp_path / "w.duckdb") as connection:
         store.migrate(connection)
         connection.execute(
-            "CREATE TABLE core.things (load_id VARCHAR, source VARCHAR, snapshot_key VARCHAR, value INTEGER)"
+            "CREATE TABLE core.things (load_id VARCHAR, source VARCHAR, snapshot_key VARCHAR, snapshot_date DATE, "
+            "value INTEGER)"
         )
         yield connection
 
 
-def frame(load_id="s:k@abc", values=(1, 2)):
-    return pl.DataFrame({"load_id": load_id, "source": "s", "snapshot_key": "k", "value": list(values)})
+def frame(load_id="s:k@abc", values=(1, 2), day=date(2024, 1, 1)):
+    return pl.DataFrame(
+        {"load_id": load_id, "source": "s", "snapshot_key": "k", "snapshot_date": day, "value": list(values)}
+    )
 
 
 def test_landing_is_content_addressed_and_read_only(tmp_path):
@@ -84,8 +87,10 @@ def test_a_locked_warehouse_gives_a_clear_error(tmp_path):
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(store.WarehouseBusy, match="locked by another process"), store.connect(path, wait_seconds=1):
+        with pytest.raises(store.WarehouseBusy) as busy, store.connect(path, wait_seconds=1):
             pass
+        # the holder named truthfully: its PID and its command line
+        assert f"locked by PID {holder.pid} (" in str(busy.value) and "duckdb.connect" in str(busy.value)
     finally:
         holder.kill()
         holder.wait()
@@ -94,11 +99,11 @@ def test_a_locked_warehouse_gives_a_clear_error(tmp_path):
 def test_publish_keeping_editions_replaces_only_the_same_date(con):
     def dated(load_id, day, values):
         row = ledger_row(load_id, rows=len(values))
-        return frame(load_id, values), store.LedgerRow(**{**row.__dict__, "snapshot_date": day})
+        return frame(load_id, values, day), store.LedgerRow(**{**row.__dict__, "snapshot_date": day})
 
-    store.publish(con, "core.things", *dated("s:k@e1", date(2025, 4, 1), (1, 2)), same_date_only=True)
-    store.publish(con, "core.things", *dated("s:k@e2", date(2026, 4, 1), (3, 4)), same_date_only=True)
-    store.publish(con, "core.things", *dated("s:k@e2b", date(2026, 4, 1), (5,)), same_date_only=True)
+    store.publish(con, "core.things", *dated("s:k@e1", date(2025, 4, 1), (1, 2)), replaces_key=False)
+    store.publish(con, "core.things", *dated("s:k@e2", date(2026, 4, 1), (3, 4)), replaces_key=False)
+    store.publish(con, "core.things", *dated("s:k@e2b", date(2026, 4, 1), (5,)), replaces_key=False)
     assert con.execute("SELECT list(value ORDER BY value) FROM core.things").fetchone()[0] == [1, 2, 5]
     statuses = dict(con.execute("SELECT load_id, status FROM meta.loads").fetchall())
     assert statuses == {"s:k@e1": "published", "s:k@e2": "superseded", "s:k@e2b": "published"}

@@ -25,15 +25,20 @@ FLAGS = ["official_provider", "merged", "flagged"]
 
 
 def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
-    """Where several loads (sources) cover the same leaderboard and date, keep the one with the most
-    rows (the most complete copy); ties go to the first load_id in sort order."""
-    if entries["load_id"].n_unique() == entries.select(pl.struct("leaderboard", "snapshot_date").n_unique()).item():
-        return entries  # the usual case: one load per snapshot
-    sizes = entries.group_by("load_id").agg(pl.col("leaderboard", "snapshot_date").first(), pl.len())
-    chosen = sizes.sort(["len", "load_id"], descending=[True, False]).unique(
-        ["leaderboard", "snapshot_date"], keep="first"
-    )
-    return entries.join(chosen.select("load_id"), on="load_id", how="semi")
+    """The entries, checked to come from one load per leaderboard and date.
+
+    The warehouse guarantees it (warehouse/store.py, "which load counts": a later load for a date
+    supersedes the earlier one), so the marts never choose between copies; two loads here mean the
+    rule was bypassed, and the marts refuse to guess which copy counts."""
+    per_snapshot = entries.group_by("leaderboard", "snapshot_date").agg(pl.col("load_id").unique().sort())
+    doubled = per_snapshot.filter(pl.col("load_id").list.len() > 1)
+    if len(doubled):
+        first = doubled.row(0, named=True)
+        raise ValueError(
+            f"{len(doubled)} snapshot(s) published by more than one load, e.g. {first['leaderboard']} "
+            f"{first['snapshot_date']}: {first['load_id']}; the store's supersession was bypassed"
+        )
+    return entries
 
 
 def one_row_per_model(board: pl.DataFrame, tie_breaks: list[str] | None = None) -> pl.DataFrame:

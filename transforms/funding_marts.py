@@ -20,17 +20,20 @@ REVISION_TOLERANCE = 1e-9  # relative; equal figures re-serialised are not revis
 
 
 def one_figure_per_key(observations: pl.DataFrame) -> pl.DataFrame:
-    """Where two published loads of a source report the same figure (two compilations of published
-    figures overlapping), keep the one from the load with more rows (the more complete copy; ties:
-    the first load_id in sort order), as the leaderboard marts do for overlapping snapshots."""
+    """The observations, checked to hold each figure from one load only.
+
+    The warehouse guarantees it (warehouse/store.py, "which load counts": a load that reports figures
+    an earlier published load reports supersedes it), so the marts never choose between copies."""
     keys = [*SERIES, "edition", "period", "region_code"]
-    sizes = observations.group_by("load_id").len()
-    return (
-        observations.join(sizes, on="load_id")
-        .sort(["len", "load_id"], descending=[True, False])
-        .unique(keys, keep="first", maintain_order=True)
-        .drop("len")
-    )
+    doubled = observations.group_by(keys).agg(pl.col("load_id").n_unique().alias("loads")).filter(pl.col("loads") > 1)
+    if len(doubled):
+        first = doubled.row(0, named=True)
+        raise ValueError(
+            f"{len(doubled)} funding figure(s) published by more than one load, e.g. {first['source']} "
+            f"{first['metric']} {first['period']} {first['region_code']} edition {first['edition']}; "
+            "the store's supersession was bypassed"
+        )
+    return observations
 
 
 def annual(observations: pl.DataFrame) -> pl.DataFrame:

@@ -2,7 +2,8 @@
 
 Every fetched file is kept byte for byte as `raw/<source>/<snapshot key>.<sha256>.<ext>`, written
 once (atomically) and made read-only. A quarantined snapshot therefore keeps its evidence, and
-the same bytes are never stored twice.
+the same bytes are never stored twice. A run killed mid-write leaves at most a `.landing-*`
+temporary file, which the next run removes (`remove_partial_landings`) before it lands anything.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class LandedFile:
     path: Path
     sha256: str
     size: int
-    served_date: date | None = None  # fetched from a feed URL: the content's date as served (Last-Modified)
+    first_fetched: date | None = None  # fetched from a feed URL: the day this content was first retrieved
 
 
 def sha256_of(data: bytes) -> str:
@@ -56,3 +57,13 @@ def land(raw_root: Path, source: str, snapshot_key: str, data: bytes) -> LandedF
         Path(tmp).unlink(missing_ok=True)
         raise
     return LandedFile(target, digest, len(data))
+
+
+def remove_partial_landings(raw_root: Path) -> int:
+    """Delete temporary files a killed run left half-written (call only while holding the run lock)."""
+    removed = 0
+    if raw_root.exists():
+        for leftover in raw_root.glob("*/.landing-*"):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+    return removed

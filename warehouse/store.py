@@ -1,14 +1,21 @@
-"""The DuckDB warehouse: connections, migrations, the load ledger and transactional publishing.
+"""The DuckDB warehouse: the run lock, connections, migrations, the load ledger, and which load
+counts (transactional publishing with supersession).
 
-DuckDB allows one read-write process per file. Writers hold the file only for short windows
-(one publish), and a busy file gives a clear `WarehouseBusy` after a bounded wait instead of a
-traceback. Everything that only reads opens the file read-only.
+One run per warehouse: a run holds `run_lock` (a lock file next to the warehouse) from start to
+end, so two runs never interleave their loads; a second run waits up to WAIT_SECONDS, then gives
+up with `WarehouseBusy` naming the holder (the CLI exits 3). Inside a run, connections are short
+(one publish); a DuckDB file held by another process (an ad-hoc `duckdb` session, read-only or
+not, blocks a writer) also gives `WarehouseBusy` naming that process after a bounded wait.
+Everything that only reads opens the file read-only.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,11 +26,87 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from transforms.funding import FIGURE_KEY
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+WAIT_ENV = "AIGAP_WRITER_WAIT_SECONDS"
+WAIT_SECONDS = 600.0  # how long a second run waits for the first one to finish (10 minutes)
 
 
 class WarehouseBusy(RuntimeError):
-    """Another process holds the warehouse file for writing."""
+    """Another run, or another process, holds the warehouse (the CLI exits with code 3)."""
+
+
+def wait_seconds() -> float:
+    """How long a run waits for the warehouse: $AIGAP_WRITER_WAIT_SECONDS, else WAIT_SECONDS."""
+    return float(os.environ.get(WAIT_ENV) or WAIT_SECONDS)
+
+
+def lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+def _process(pid: int) -> str:
+    """What process `pid` is, as `ps` would say it (Linux /proc), or '' if it cannot be told."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return ""
+    return " ".join(a.decode(errors="replace") for a in argv if a)[:200]
+
+
+def _holder(lock: Path) -> str:
+    """Who holds the run lock, from what the holder wrote into it (checked against the process table)."""
+    try:
+        info = json.loads(lock.read_text() or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info.get("pid"):
+        return "another aigap run (it has not written its name into the lock file yet)"
+    where = f"PID {info['pid']}" + (f" on {info['host']}" if info.get("host") else "")
+    alive = info.get("host") != socket.gethostname() or _process(int(info["pid"])) != ""
+    return f"the aigap run {info.get('run')!r} ({where}, since {info.get('since', '?')})" + (
+        "" if alive else "; that process is gone, so the lock is being released"
+    )
+
+
+@contextmanager
+def run_lock(warehouse: Path, run: str, wait: float | None = None) -> Iterator[None]:
+    """Hold the warehouse for a whole run: an exclusive lock on `<warehouse>.lock` (flock, released by
+    the kernel if the process dies, so a killed run never leaves a stale lock). A second run waits up
+    to `wait` seconds (default: wait_seconds()), then raises WarehouseBusy naming the holder."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(warehouse)
+    wait = wait_seconds() if wait is None else wait
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"the warehouse {warehouse} is being written by {_holder(path)}; gave up after waiting "
+                        f"{wait:g} s (${WAIT_ENV} sets the wait). Try again when it has finished."
+                    ) from None
+                time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "run": run,
+            "since": f"{utcnow():%Y-%m-%d %H:%M:%S} UTC",
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -69,12 +152,14 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 60.0) -> 
             if "lock" not in str(exc).lower():
                 raise
             if time.monotonic() >= deadline:
-                holder = re.search(r"PID (\d+)", str(exc))
+                found = re.search(r"PID (\d+)", str(exc))
+                pid = int(found.group(1)) if found else None
+                command = _process(pid) if pid else ""
+                holder = f"PID {pid}" + (f" ({command!r})" if command else "") if pid else "another process"
                 raise WarehouseBusy(
-                    f"the warehouse {path} is locked by another process"
-                    + (f" (PID {holder.group(1)})" if holder else "")
-                    + ": another aigap run, or a duckdb session opened without -readonly. "
-                    "Wait for it to finish, or open ad-hoc sessions with `duckdb -readonly`."
+                    f"the warehouse file {path} is locked by {holder}: a DuckDB file admits one writer or "
+                    "readers, never both, so an open session (even `duckdb -readonly`) blocks a run. "
+                    "Close it and run again."
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
@@ -82,6 +167,10 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 60.0) -> 
         yield con
     finally:
         con.close()
+
+
+# Data fixes that follow a migration (Python, because they apply a rule declared here).
+AFTER_MIGRATION = {"005_which_load_counts.sql": lambda con: settle_published_overlaps(con)}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -104,20 +193,58 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise
         applied.append(sql_file.name)
+        if sql_file.name in AFTER_MIGRATION:
+            AFTER_MIGRATION[sql_file.name](con)
     return applied
 
 
 # --- the ledger ---------------------------------------------------------------------------------
 
 
-def find_load(con, source: str, snapshot_key: str, sha256: str) -> dict | None:
-    """The ledger row for exactly this content under this key, if any."""
-    row = con.execute(
-        "SELECT load_id, status, finished_at FROM meta.loads "
-        "WHERE source = ? AND snapshot_key = ? AND content_sha256 = ?",
-        [source, snapshot_key, sha256],
+CONFLICT_CHECK = "one_content_per_snapshot"  # the reason's check when two contents claimed one snapshot
+
+
+def _load(row) -> dict | None:
+    return None if row is None else dict(zip(["load_id", "status", "finished_at", "superseded_by"], row, strict=True))
+
+
+def find_known(con, source: str, snapshot_key: str, sha256: str) -> dict | None:
+    """The ledger row that makes this content under this key known, so that it is not loaded again.
+
+    Known: the latest content seen under the key is this one (published, superseded by another key,
+    quarantined or skipped: nothing changed since), or this content is what the key publishes now.
+    Not known, so loaded again: content that differs from the key's latest (a revision, or a revert
+    to earlier bytes: seen before is not published now), and content held back only because two
+    contents claimed one snapshot in one run (the next run looks again).
+    """
+    columns = "load_id, status, finished_at, superseded_by"
+    latest = con.execute(
+        f"SELECT {columns}, content_sha256, reasons FROM meta.loads WHERE source = ? AND snapshot_key = ? "
+        "ORDER BY finished_at DESC LIMIT 1",
+        [source, snapshot_key],
     ).fetchone()
-    return None if row is None else {"load_id": row[0], "status": row[1], "finished_at": row[2]}
+    if latest is not None and latest[4] == sha256:
+        conflict_only = latest[1] == "quarantined" and {r.get("check") for r in json.loads(latest[5] or "[]")} == {
+            CONFLICT_CHECK
+        }
+        if not conflict_only:
+            return _load(latest[:4])
+    return _load(
+        con.execute(
+            f"SELECT {columns} FROM meta.loads WHERE source = ? AND snapshot_key = ? AND content_sha256 = ? "
+            "AND status = 'published'",
+            [source, snapshot_key, sha256],
+        ).fetchone()
+    )
+
+
+def new_load_id(con, source: str, snapshot_key: str, sha256: str) -> str:
+    """make_load_id, or with `#2`, `#3` ... when that content was loaded under that key before (a revert)."""
+    base = make_load_id(source, snapshot_key, sha256)
+    seen = con.execute(
+        "SELECT count(*) FROM meta.loads WHERE load_id = ? OR starts_with(load_id, ?)", [base, base + "#"]
+    ).fetchone()[0]
+    return base if not seen else f"{base}#{seen + 1}"
 
 
 def find_key(con, source: str, snapshot_key: str) -> dict | None:
@@ -127,7 +254,7 @@ def find_key(con, source: str, snapshot_key: str) -> dict | None:
         "ORDER BY finished_at DESC LIMIT 1",
         [source, snapshot_key],
     ).fetchone()
-    return None if row is None else {"load_id": row[0], "status": row[1], "finished_at": row[2]}
+    return None if row is None else {"load_id": row[0], "status": row[1], "finished_at": row[2], "superseded_by": None}
 
 
 def find_published_content(con, source: str, sha256: str) -> str | None:
@@ -139,16 +266,16 @@ def find_published_content(con, source: str, sha256: str) -> str | None:
     return None if row is None else row[0]
 
 
-def previous_published_rows(con, source: str, before: date, key_prefix: str = "") -> int | None:
-    """Rows of the latest published snapshot of `source` dated before `before` (for the size check),
-    among keys starting with `key_prefix` (one series of a source that publishes several)."""
+def previous_published(con, source: str, before: date, key_prefix: str = "") -> tuple[date, int] | None:
+    """(date, rows) of the latest published snapshot of `source` dated before `before` (for the size
+    check), among keys starting with `key_prefix` (one series of a source that publishes several)."""
     row = con.execute(
-        "SELECT rows_published FROM meta.loads WHERE source = ? AND status = 'published' "
+        "SELECT snapshot_date, rows_published FROM meta.loads WHERE source = ? AND status = 'published' "
         "AND snapshot_date < ? AND starts_with(snapshot_key, ?) "
         "ORDER BY snapshot_date DESC, finished_at DESC LIMIT 1",
         [source, before, key_prefix],
     ).fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else (row[0], int(row[1]))
 
 
 def _insert_ledger(con, row: LedgerRow) -> None:
@@ -175,29 +302,91 @@ class PublishMismatch(RuntimeError):
     """Rows written differ from rows validated; the transaction was rolled back."""
 
 
-def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, same_date_only: bool = False) -> int:
-    """Replace the snapshot's rows in `table` with `frame` and write the ledger row, atomically.
+# --- which load counts ----------------------------------------------------------------------------
+#
+# The rule, for every source (README, "When data changes"):
+# - Every core row reports an identity: a leaderboard table holds one board per snapshot date, so
+#   its identity is the snapshot date; core.funding_observations holds figures, identified by
+#   (source, FIGURE_KEY): series, edition, period, region, metric, segment.
+# - The published content for an identity is the latest accepted content for it. Publishing a load
+#   supersedes every published load that reports any identity it reports (whichever source wrote
+#   it), and the earlier content under its own key (source, snapshot_key) unless the source keeps
+#   editions. Loads are published in fetch order, so the one fetched last counts; a revert (earlier
+#   bytes back under a key) is new content for the key and is published again (store.find_known).
+# - Superseding removes the old load's rows from EVERY core table (a Space file that turned from a
+#   catalog into scores leaves nothing behind in core.arena_models) and marks it `superseded`,
+#   pointing to its successor, in the same transaction that inserts the new rows. So no identity
+#   is ever published twice, and the marts never choose between copies.
+# Two contents claiming one identity in one run are not ordered by anything: the run holds both
+# back (flows/loading.py, `settle`), it never picks one.
 
-    Any earlier content published under the same (source, snapshot_key) is deleted and its ledger
-    row marked superseded; with `same_date_only` (sources that keep editions) only content of the
-    same key and snapshot date is, so a new edition is published next to the old ones. Raises
-    PublishMismatch (and changes nothing) if the number of rows written is not the number validated.
-    """
-    replaced = "source = ? AND snapshot_key = ? AND status = 'published'"
-    params: list = [row.source, row.snapshot_key]
-    if same_date_only:
-        replaced += " AND snapshot_date IS NOT DISTINCT FROM ?"
-        params.append(row.snapshot_date)
+IDENTITY: dict[str, tuple[str, ...]] = {"core.funding_observations": ("source", *FIGURE_KEY)}
+BOARD_IDENTITY = ("snapshot_date",)  # every other core table is a leaderboard: one board per date
+
+
+def identity_columns(table: str) -> tuple[str, ...]:
+    return IDENTITY.get(table, BOARD_IDENTITY)
+
+
+def identities(table: str, frame: pl.DataFrame) -> set[tuple]:
+    """What the rows of `frame` report, in `table`'s identity."""
+    return {(table, *key) for key in frame.select(identity_columns(table)).unique().rows()}
+
+
+def core_tables(con) -> list[str]:
+    """Every core table that holds loaded rows (those with a load_id column)."""
+    rows = con.execute(
+        "SELECT DISTINCT table_schema || '.' || table_name FROM information_schema.columns "
+        "WHERE table_schema = 'core' AND column_name = 'load_id' ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def superseded_by_publishing(con, table: str, row: LedgerRow, replaces_key: bool) -> list[str]:
+    """The published loads that publishing `row`'s rows (registered as `staged_frame`) supersedes."""
+    on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in identity_columns(table))
+    same_identity = (
+        f"SELECT DISTINCT t.load_id FROM {table} t "
+        f"SEMI JOIN (SELECT DISTINCT {', '.join(identity_columns(table))} FROM staged_frame) s ON {on}"
+    )
+    same_key = "SELECT load_id FROM meta.loads WHERE source = ? AND snapshot_key = ?" if replaces_key else None
+    sql = (
+        f"SELECT load_id FROM meta.loads WHERE status = 'published' AND load_id <> ? "
+        f"AND (load_id IN ({same_identity})" + (f" OR load_id IN ({same_key}))" if same_key else ")") + " ORDER BY 1"
+    )
+    params = [row.load_id, *([row.source, row.snapshot_key] if same_key else [])]
+    return [r[0] for r in con.execute(sql, params).fetchall()]
+
+
+def _retire(con, load_ids: list[str], successor: str) -> None:
+    """Remove superseded loads' rows from every core table and point their ledger rows to `successor`."""
+    if not load_ids:
+        return
+    for table in core_tables(con):
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?, load_id)", [load_ids])
+    con.execute(
+        "UPDATE meta.loads SET status = 'superseded', superseded_by = ?, superseded_at = ? "
+        "WHERE list_contains(?, load_id)",
+        [successor, utcnow(), load_ids],
+    )
+
+
+@dataclass(frozen=True)
+class Published:
+    rows: int
+    superseded: list[str]
+
+
+def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, replaces_key: bool = True) -> Published:
+    """Insert the validated rows and their ledger row, superseding what they replace (the rule
+    above), atomically. Raises PublishMismatch (and changes nothing) if the rows written are not the
+    rows validated. `replaces_key`: False for sources that keep editions (a new edition under the
+    same key is published next to the earlier ones; only the same figures replace)."""
     con.execute("BEGIN TRANSACTION")
     try:
-        if same_date_only:
-            con.execute(
-                f"DELETE FROM {table} WHERE load_id IN (SELECT load_id FROM meta.loads WHERE {replaced})", params
-            )
-        else:
-            con.execute(f"DELETE FROM {table} WHERE source = ? AND snapshot_key = ?", [row.source, row.snapshot_key])
-        con.execute(f"UPDATE meta.loads SET status = 'superseded' WHERE {replaced}", params)
         con.register("staged_frame", frame.to_arrow())
+        superseded = superseded_by_publishing(con, table, row, replaces_key)
+        _retire(con, superseded, row.load_id)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame")
         con.unregister("staged_frame")
         written = con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [row.load_id]).fetchone()[0]
@@ -208,7 +397,40 @@ def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, same_date_only
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return written
+    return Published(written, superseded)
+
+
+def settle_published_overlaps(con) -> dict[str, str]:
+    """Apply the rule to loads published before it existed: where two published loads report one
+    identity, the later one (by finished_at) counts and the earlier is superseded. Returns
+    {superseded load: successor}. Run once by the migration that introduced the rule."""
+    retired: dict[str, str] = {}
+    for table in core_tables(con):
+        columns = ", ".join(identity_columns(table))
+        partition = ", ".join(f"r.{c}" for c in identity_columns(table))
+        pairs = con.execute(
+            f"""
+            WITH reported AS (SELECT DISTINCT {columns}, load_id FROM {table}),
+            ranked AS (
+                SELECT r.load_id,
+                       first_value(r.load_id) OVER (PARTITION BY {partition} ORDER BY l.finished_at DESC, r.load_id DESC)
+                           AS latest
+                FROM reported r JOIN meta.loads l ON l.load_id = r.load_id WHERE l.status = 'published'
+            )
+            SELECT DISTINCT load_id, latest FROM ranked WHERE load_id <> latest ORDER BY 1
+            """
+        ).fetchall()
+        for old, new in pairs:
+            retired.setdefault(old, new)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for old, new in retired.items():
+            _retire(con, [old], new)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return retired
 
 
 def replace_tables(con, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
@@ -233,21 +455,23 @@ def replace_tables(con, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
 
 
 def feed_validators(con, source: str, url: str) -> dict | None:
-    """What was fetched from `url` last time (ETag, Last-Modified, served date, raw file), if anything."""
+    """What was fetched from `url` last time (ETag, Last-Modified, first retrieved, raw file), if anything."""
     row = con.execute(
-        "SELECT etag, last_modified, served_date, content_sha256, raw_path FROM meta.feed_validators "
+        "SELECT etag, last_modified, first_fetched, content_sha256, raw_path FROM meta.feed_validators "
         "WHERE source = ? AND url = ?",
         [source, url],
     ).fetchone()
     if row is None:
         return None
-    return dict(zip(["etag", "last_modified", "served_date", "content_sha256", "raw_path"], row, strict=True))
+    return dict(zip(["etag", "last_modified", "first_fetched", "content_sha256", "raw_path"], row, strict=True))
 
 
-def save_feed_validators(con, source: str, url: str, etag, last_modified, served_date, sha256, raw_path) -> None:
+def save_feed_validators(con, source: str, url: str, etag, last_modified, first_fetched, sha256, raw_path) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO meta.feed_validators VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [source, url, etag, last_modified, served_date, sha256, raw_path, utcnow()],
+        "INSERT OR REPLACE INTO meta.feed_validators "
+        "(source, url, etag, last_modified, first_fetched, content_sha256, raw_path, fetched_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, url, etag, last_modified, first_fetched, sha256, raw_path, utcnow()],
     )
 
 

@@ -8,6 +8,7 @@ meta.loads). Outputs are markdown and plain rows; nothing here talks to Prefect 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -147,6 +148,25 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
     return rows
 
 
+# Markdown and HTML syntax, escaped in text that comes from data (file names, headers, reasons).
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")  # inline syntax; the text never starts a line
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def md_text(value) -> str:
+    """Text from data, safe inside the report's markdown: no HTML, links, emphasis, code spans or
+    table cells can come out of a file name or a CSV header, and no line breaks (one line, one item)."""
+    text = _CONTROL.sub(" ", "" if value is None else str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def md_code(value) -> str:
+    """A name from data as an inline code span: nothing in it is markdown or HTML; a backtick inside
+    would end the span, so it becomes a quote."""
+    return "`" + _CONTROL.sub(" ", str(value)).replace("`", "'") + "`"
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -154,7 +174,7 @@ def _cell(value) -> str:
         return f"{value:.2f}"
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return md_text(value)
 
 
 def _table(headers: list[str], rows: list[list]) -> list[str]:
@@ -184,7 +204,7 @@ def report_markdown(
         if not quarantined and not summary.get("errors") and (not marts or marts["published"])
         else "NEEDS ATTENTION"
     )
-    lines = [f"# aigap gap report: {run_name}", "", f"**{verdict}** · run `{run.run_id}` · {finished}", ""]
+    lines = [f"# aigap gap report: {md_text(run_name)}", "", f"**{verdict}** · run `{run.run_id}` · {finished}", ""]
 
     lines += ["## Loads in this run", ""]
     counts = summary.get("counts") or {}
@@ -193,8 +213,8 @@ def report_markdown(
     else:
         lines.append(summary.get("note") or "No snapshot was loaded in this run (no source selected).")
     for load in quarantined:
-        reasons = "; ".join(load["reasons"])
-        lines += ["", f"- **QUARANTINED** `{load['source']}` `{load['snapshot_key']}`: {reasons}"]
+        reasons = "; ".join(md_text(r) for r in load["reasons"])
+        lines += ["", f"- **QUARANTINED** {md_code(load['source'])} {md_code(load['snapshot_key'])}: {reasons}"]
     if quarantined:
         lines += [
             "",
@@ -202,13 +222,16 @@ def report_markdown(
             "*aigap-quarantined-loads* table lists every unresolved one with its checks and raw file.",
         ]
     for error in summary.get("errors") or []:
-        lines += ["", f"- **SOURCE ERROR** {error}"]
+        lines += ["", f"- **SOURCE ERROR** {md_text(error)}"]
     if marts is not None:
         if marts["published"]:
             rows = ", ".join(f"{t} {n}" for t, n in marts["rows"].items())
             lines += ["", f"Marts refreshed: {rows} rows."]
         else:
-            lines += ["", "**Marts NOT refreshed** (last good state kept): " + "; ".join(marts["reasons"])]
+            lines += [
+                "",
+                "**Marts NOT refreshed** (last good state kept): " + "; ".join(md_text(r) for r in marts["reasons"]),
+            ]
 
     lines += ["", "## Latest gap per leaderboard and country pair", ""]
     current = summary.get("latest_gaps") or []

@@ -165,21 +165,30 @@ def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path) -> Staged:
     )
 
 
-def validate(ref: SnapshotRef, staged: Staged, warehouse: Path, today: date, accepted: list[Ready] = ()) -> GateReport:
+def validate(
+    ref: SnapshotRef, staged: Staged, warehouse: Path, today: date, earlier: list[tuple[date, int]] = ()
+) -> GateReport:
     """Run the source's Great Expectations suite on the staged frame. Its size check compares with the
-    latest earlier snapshot of the series: published, or accepted earlier in this run (`accepted`)."""
+    latest earlier snapshot of the series: published, or accepted earlier in this run (`earlier`:
+    (date, rows) of this series' snapshots accepted so far, see `accepted_before`)."""
     series = registry()[ref.source].series(ref.key)
     day = staged.snapshot_date or today
     with store.connect(warehouse) as con:
-        candidates = [store.previous_published(con, ref.source, day, series)]
-    candidates += [
-        (r.staged.snapshot_date, r.staged.rows) for r in accepted
-        if r.ref.source == ref.source and r.series == series and r.staged.snapshot_date and r.staged.snapshot_date < day
-    ]  # fmt: skip
-    previous = max(filter(None, candidates), default=None)
+        published = store.previous_published(con, ref.source, day, series)
+    previous = max(filter(None, [published, *(e for e in earlier if e[0] < day)]), default=None)
     frame = pl.read_parquet(staged.path)
     context = GateContext(today=today, previous_rows=previous[1] if previous else None)
     return registry()[ref.source].gate(frame, context)
+
+
+def accepted_before(ref: SnapshotRef, accepted: list[Ready]) -> list[tuple[date, int]]:
+    """(date, rows) of the snapshots of `ref`'s series that passed their gate earlier in this run."""
+    series = registry()[ref.source].series(ref.key)
+    return [
+        (r.staged.snapshot_date, r.staged.rows)
+        for r in accepted
+        if r.ref.source == ref.source and r.series == series and r.staged.snapshot_date is not None
+    ]
 
 
 def _ledger_row(ref, landed, staged, warehouse, status, started_at, flow_run_id, reasons=None, published=None):

@@ -60,8 +60,8 @@ def stage(ref: SnapshotRef, landed, warehouse: Path) -> loading.Staged:
 
 
 @task(name="validate", task_run_name="validate {ref.source} {ref.key}", cache_policy=NO_CACHE)
-def validate(ref: SnapshotRef, staged: loading.Staged, warehouse: Path, today: date, accepted: list):
-    return loading.validate(ref, staged, warehouse, today, accepted)
+def validate(ref: SnapshotRef, staged: loading.Staged, warehouse: Path, today: date, earlier: list):
+    return loading.validate(ref, staged, warehouse, today, earlier)
 
 
 @task(name="publish", task_run_name="publish {ref.source} {ref.key}", cache_policy=NO_CACHE)
@@ -115,7 +115,7 @@ def gate_snapshot(ref: SnapshotRef, warehouse: Path, today: date, accepted: list
     if staged.rejected is not None:
         reasons = staged.rejected
     else:
-        report = validate(ref, staged, warehouse, today, accepted)
+        report = validate(ref, staged, warehouse, today, loading.accepted_before(ref, accepted))
         log.info("gate %r %r: %s", ref.source, ref.key, report.summary())
         reasons = report.failures
     if reasons:

@@ -223,12 +223,8 @@ def find_known(con, source: str, snapshot_key: str, sha256: str) -> dict | None:
         "ORDER BY finished_at DESC LIMIT 1",
         [source, snapshot_key],
     ).fetchone()
-    if latest is not None and latest[4] == sha256:
-        conflict_only = latest[1] == "quarantined" and {r.get("check") for r in json.loads(latest[5] or "[]")} == {
-            CONFLICT_CHECK
-        }
-        if not conflict_only:
-            return _load(latest[:4])
+    if latest is not None and latest[4] == sha256 and not _conflict_only(latest[1], latest[5]):
+        return _load(latest[:4])
     return _load(
         con.execute(
             f"SELECT {columns} FROM meta.loads WHERE source = ? AND snapshot_key = ? AND content_sha256 = ? "
@@ -248,13 +244,20 @@ def new_load_id(con, source: str, snapshot_key: str, sha256: str) -> str:
 
 
 def find_key(con, source: str, snapshot_key: str) -> dict | None:
-    """The latest ledger row for this key whatever its content (for sources with immutable keys)."""
+    """The latest ledger row for this key whatever its content (for sources with immutable keys), unless
+    it was held back only because two contents claimed one snapshot in one run (looked at again)."""
     row = con.execute(
-        "SELECT load_id, status, finished_at FROM meta.loads WHERE source = ? AND snapshot_key = ? "
-        "ORDER BY finished_at DESC LIMIT 1",
+        "SELECT load_id, status, finished_at, superseded_by, reasons FROM meta.loads WHERE source = ? "
+        "AND snapshot_key = ? ORDER BY finished_at DESC LIMIT 1",
         [source, snapshot_key],
     ).fetchone()
-    return None if row is None else {"load_id": row[0], "status": row[1], "finished_at": row[2], "superseded_by": None}
+    if row is None or _conflict_only(row[1], row[4]):
+        return None
+    return _load(row[:4])
+
+
+def _conflict_only(status: str, reasons: str | None) -> bool:
+    return status == "quarantined" and {r.get("check") for r in json.loads(reasons or "[]")} == {CONFLICT_CHECK}
 
 
 def find_published_content(con, source: str, sha256: str) -> str | None:

@@ -82,9 +82,10 @@ _UNRESOLVED = ("Name or service not known", "Temporary failure in name resolutio
 
 def _transient(exc: BaseException) -> bool:
     """An error another try might not meet (the client has already retried it by then)."""
-    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
-    if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError):
+    # LocalEntryNotFoundError: the client's metadata request failed after its own retries
+    if isinstance(exc, RepositoryNotFoundError | RevisionNotFoundError | LocalEntryNotFoundError):
         return False
     if any(text in str(exc) for text in _UNRESOLVED):
         return False

@@ -234,3 +234,18 @@ def test_cli_backfill_window_on_the_hub(prefect_harness, local_hub, tmp_path):
         (v2["readme"], date(2024, 12, 20), "published")
     ]
     assert hub.requested("5e5e5e5e.parquet") == []  # 2025-03-21 is outside the window
+
+
+def test_a_failing_file_metadata_request_costs_the_clients_tries_only(local_hub, monkeypatch):
+    # hf_hub_download asks for the file's metadata first and retries that itself: no retries of ours on top
+    from types import SimpleNamespace
+
+    import huggingface_hub.utils._http as hf_http
+
+    monkeypatch.setattr(hf_http, "time", SimpleNamespace(sleep=lambda seconds: None))
+    hub, url, v2, _ = local_hub
+    ref = next(r for r in OpenLLMv2Hub().discover(url) if r.key == v2["2025-03-21"])
+    hub.fail("5e5e5e5e.parquet", *[503] * 30, method="HEAD")
+    with pytest.raises(FetchError, match="locate the file on the Hub"):
+        OpenLLMv2Hub().fetch(ref)
+    assert len(hub.requested("5e5e5e5e.parquet", "HEAD")) <= 7 and hub.requested("5e5e5e5e.parquet", "GET") == []

@@ -13,6 +13,7 @@ from aigap.cli import main
 from flows import pipeline as pipeline_module
 from flows.pipeline import pipeline
 from sources.base import SnapshotRef
+from warehouse import store
 
 SOURCE = "open-llm-v2-archive"
 # What a plain run loads from the bundled data, per source (published snapshots).
@@ -198,6 +199,8 @@ def test_stage_task_function_parses_into_a_staged_file(tmp_path):
     path = ARCHIVE / "scraped" / "2024-07-13.csv"
     ref = SnapshotRef(SOURCE, "scraped/2024-07-13.csv", str(path))
     warehouse = tmp_path / "w.duckdb"
+    with store.connect(warehouse) as con:
+        store.migrate(con)  # a staged load gets its id from the ledger (a revert gets `#2`)
     landed = pipeline_module.fetch.fn(ref, warehouse)
     staged = pipeline_module.stage.fn(ref, landed, warehouse)
     assert staged.rejected is None and staged.rows == 237

@@ -33,6 +33,14 @@ def _pair_label(a: str, b: str) -> str:
     return f"{first}–{second}"
 
 
+def lag_phrase(follower: str, lag: int | None, censored: bool | None, at_least: int | None) -> str:
+    """ "CN 281 days behind", or "CN at least 90 days behind" when the lag is censored (the record
+    does not show when the leader got there: marts.gap.lag_censored); never a 0 meaning "unknown"."""
+    if censored and at_least is not None:
+        return f"{follower} at least {at_least} days behind (the record does not show when the leader got there)"
+    return f"{follower} {lag} days behind" if lag is not None else ""
+
+
 def latest_gap_records(gap: pl.DataFrame) -> list[dict]:
     """The latest snapshot's gap per leaderboard, attribution mode and country pair (JSON-ready).
 
@@ -62,6 +70,7 @@ def latest_gap_records(gap: pl.DataFrame) -> list[dict]:
             "leader_score": r["leader_score"],
             "follower_score": r["follower_score"],
             "gap": r["gap"],
+            **{k: r.get(k) for k in ("lag_days", "lag_censored", "lag_days_at_least")},
         }
         for r in latest.iter_rows(named=True)
     ]
@@ -97,8 +106,11 @@ def latest_coverage(coverage: pl.DataFrame) -> pl.DataFrame:
         .group_by("leaderboard", "mode", maintain_order=True)
         .last()
         .sort("leaderboard", "mode")
-        .select("leaderboard", "mode", "snapshot_date", "rows_share", "top100_share")
-    )
+        .select(
+            "leaderboard", "mode", "snapshot_date", "rows_share", "top100_share",
+            *(c for c in ("top100_chain_share", "top100_architecture_share") if c in coverage.columns),
+        )
+    )  # fmt: skip
 
 
 def _reasons(raw: str | None) -> list[dict]:
@@ -238,9 +250,12 @@ def report_markdown(
     if current:
         changes = gap_changes(current, previous.summary.get("latest_gaps") if previous else None)
         lines += _table(
-            ["leaderboard", "attribution", "pair", "snapshot", "gap", "frontier scores", "change since previous run"],
+            ["leaderboard", "attribution", "pair", "snapshot", "gap", "frontier scores", "time lag",
+             "change since previous run"],
             [[r["leaderboard"], r["attribution"], r["pair"], r["snapshot_date"], f"{r['leader']} +{r['gap']:.2f}",
-              f"{r['leader']} {r['leader_score']:.2f}, {r['follower']} {r['follower_score']:.2f}", r["change"]]
+              f"{r['leader']} {r['leader_score']:.2f}, {r['follower']} {r['follower_score']:.2f}",
+              lag_phrase(r["follower"], r.get("lag_days"), r.get("lag_censored"), r.get("lag_days_at_least")),
+              r["change"]]
              for r in changes],
         )  # fmt: skip
         basis = (
@@ -266,21 +281,17 @@ def report_markdown(
         lines.append("Attribution coverage: `marts.attribution_coverage` is empty.")
     else:
         lines += _table(
-            ["leaderboard", "mode", "snapshot", "rows attributed", "top 100 attributed"],
-            [
-                [
-                    r["leaderboard"],
-                    r["mode"],
-                    r["snapshot_date"],
-                    _percent(r["rows_share"]),
-                    _percent(r["top100_share"]),
-                ]
-                for r in latest_coverage(coverage).iter_rows(named=True)
-            ],
-        )
+            ["leaderboard", "mode", "snapshot", "rows attributed", "top 100 attributed",
+             "top 100 by lineage chain", "top 100 by exclusive architecture"],
+            [[r["leaderboard"], r["mode"], r["snapshot_date"], _percent(r["rows_share"]), _percent(r["top100_share"]),
+              _percent(r.get("top100_chain_share")), _percent(r.get("top100_architecture_share"))]
+             for r in latest_coverage(coverage).iter_rows(named=True)],
+        )  # fmt: skip
         lines += [
             "",
-            "Share of the board's rows (and of its top 100) whose country is known; the rest is `unattributed`.",
+            "Share of the board's rows (and of its top 100) whose country is known; the rest is `unattributed`. "
+            "Lineage is split by how it was found: a base-model chain to a foundation-model developer (reported "
+            "or curated edges), or an architecture whose weights come from one developer alone.",
         ]
 
     if chart_src:

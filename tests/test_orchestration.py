@@ -90,8 +90,8 @@ def test_the_pipeline_writes_its_report_next_to_the_warehouse(bundled_run):
         points = con.execute("SELECT count(*) FROM marts.gap WHERE pair = 'US-CN' AND scope = 'all'").fetchone()[0]
     finally:
         con.close()
-    # one point per leaderboard, attribution mode and snapshot: 3 modes x (17 v2 + 2 v1 + 52 Arena)
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == points == 3 * (17 + 2 + 52)
+    # one point per leaderboard, attribution mode and snapshot: 3 modes x (17 v2 + 2 v1 + 123 Arena)
+    assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == points == 3 * (17 + 2 + 123)
     report = (warehouse.parent / "reports" / "gap-report.md").read_text()
     assert "| open-llm-v2 | publisher | US–CN | 2025-03-21 | CN +3.13 | CN 47.98, US 44.85 |" in report
 
@@ -115,4 +115,5 @@ def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, 
         con.close()
     report = (tmp_path / "reports" / "gap-report.md").read_text()
     assert "This run loaded nothing: it rebuilt the marts" in report
-    assert "| CN 47.98, US 44.85 | no new snapshot |" in report  # compared with the run that loaded the warehouse
+    # compared with the run that loaded the warehouse
+    assert "| CN 47.98, US 44.85 | US 20 days behind | no new snapshot |" in report

@@ -24,7 +24,14 @@ SVG = "{http://www.w3.org/2000/svg}"
 def gap_frame(rows):
     columns = ["leaderboard", "snapshot_date", "attribution", "leader", "follower", "leader_score", "follower_score"]
     frame = pl.DataFrame([dict(zip(columns, r, strict=True)) for r in rows])
-    return frame.with_columns((pl.col("leader_score") - pl.col("follower_score")).round(6).alias("gap"))
+    first = pl.col("snapshot_date") == pl.col("snapshot_date").min().over("leaderboard")
+    return frame.with_columns(
+        (pl.col("leader_score") - pl.col("follower_score")).round(6).alias("gap"),
+        # censored on a board's first snapshot (the record does not reach back), 48 days on 2024-08-30
+        pl.when(first).then(None).otherwise(48).alias("lag_days"),
+        first.alias("lag_censored"),
+        pl.when(first).then(0).otherwise(48).alias("lag_days_at_least"),
+    )
 
 
 # the US-CN values of the bundled Open LLM v2 snapshots 2024-07-13 and 2024-08-30 (tests/test_pipeline.py)
@@ -121,6 +128,8 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
             "mode": ["publisher", "publisher", "lineage"],
             "rows_share": [0.5, 0.625, 0.7],
             "top100_share": [0.8, 0.91, 0.95],
+            "top100_chain_share": [None, None, 0.8],
+            "top100_architecture_share": [None, None, 0.15],
         }
     )
     text = report_markdown(RunRecord("run-2", finished, summary()), "aigap leaderboard sources", previous, coverage)
@@ -128,13 +137,16 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
     assert "| open-llm-v2-archive | 2 | 0 | 1 |" in text
     assert "- **QUARANTINED** `open-llm-v2-archive` `scraped/2024-08-15.csv`: 1 row(s) do not have 33 fields" in text
     assert (
-        "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN +0.75 | CN 42.49, US 41.74 | -5.56 (narrowing; was 6.31 on 2024-07-13) |"
-        in text
+        "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN +0.75 | CN 42.49, US 41.74 | US 48 days behind "
+        "| -5.56 (narrowing; was 6.31 on 2024-07-13) |" in text
     )
-    assert "| open-llm-v2 | lineage | US–CN | 2024-07-13 | US +1.00 | US 40.00, CN 39.00 | new |" in text
+    assert (
+        "| open-llm-v2 | lineage | US–CN | 2024-07-13 | US +1.00 | US 40.00, CN 39.00 | CN at least 0 days behind "
+        "(the record does not show when the leader got there) | new |"
+    ) in text
     assert "the previous run `run-1` (2026-11-22 05:31 UTC)" in text
-    assert "| open-llm-v2 | lineage | 2024-08-30 | 70.0% | 95.0% |" in text
-    assert "| open-llm-v2 | publisher | 2024-08-30 | 62.5% | 91.0% |" in text
+    assert "| open-llm-v2 | lineage | 2024-08-30 | 70.0% | 95.0% | 80.0% | 15.0% |" in text
+    assert "| open-llm-v2 | publisher | 2024-08-30 | 62.5% | 91.0% |  |  |" in text
     assert "![" not in text  # no chart unless asked for
 
 

@@ -157,7 +157,7 @@ def test_a_warehouse_with_two_loads_for_one_date_is_settled_by_the_migration(tmp
     path = tmp_path / "w.duckdb"
     with store.connect(path) as con:
         store.migrate(con)
-        con.execute("DELETE FROM meta.migrations WHERE name = '005_which_load_counts.sql'")
+        con.execute("DELETE FROM meta.migrations WHERE name = '006_which_load_counts.sql'")
         con.execute("ALTER TABLE meta.loads DROP COLUMN superseded_by")
         con.execute("ALTER TABLE meta.loads DROP COLUMN superseded_at")
         con.execute("ALTER TABLE meta.feed_validators RENAME COLUMN first_fetched TO served_date")
@@ -173,7 +173,7 @@ def test_a_warehouse_with_two_loads_for_one_date_is_settled_by_the_migration(tmp
                 "model_key, score) VALUES (?, 'a', ?, '2024-11-05', 'arena-text', 'm', 'm', 1000)",
                 [load_id, f"k{n}"],
             )
-        assert store.migrate(con) == ["005_which_load_counts.sql"]
+        assert store.migrate(con) == ["006_which_load_counts.sql"]
     assert ledger(path) == [("a:old@1", "superseded", "a:new@2"), ("a:new@2", "published", None)]
     assert query(path, "SELECT load_id FROM core.arena_entries") == [("a:new@2",)]
 

@@ -170,7 +170,7 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 60.0) -> 
 
 
 # Data fixes that follow a migration (Python, because they apply a rule declared here).
-AFTER_MIGRATION = {"005_which_load_counts.sql": lambda con: settle_published_overlaps(con)}
+AFTER_MIGRATION = {"006_which_load_counts.sql": lambda con: settle_published_overlaps(con)}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:

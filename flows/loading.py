@@ -112,18 +112,20 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     return replace(landed, first_fetched=first_fetched)
 
 
-def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path) -> LoadOutcome | None:
+def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path, con=None) -> LoadOutcome | None:
     """If this content under this key needs no loading (store.find_known), the skip that says why.
 
     Without `landed` (before fetching), only a source with immutable keys can tell.
     """
-    with store.connect(warehouse) as con:
-        if landed is not None:
-            known = store.find_known(con, ref.source, ref.key, landed.sha256)
-        elif registry()[ref.source].immutable_keys:
-            known = store.find_key(con, ref.source, ref.key)
-        else:
-            known = None
+    if con is None:
+        with store.connect(warehouse) as con:
+            return known_outcome(ref, landed, warehouse, con)
+    if landed is not None:
+        known = store.find_known(con, ref.source, ref.key, landed.sha256)
+    elif registry()[ref.source].immutable_keys:
+        known = store.find_key(con, ref.source, ref.key)
+    else:
+        known = None
     if known is None:
         return None
     since = f"{known['finished_at']:%Y-%m-%d %H:%M} UTC"
@@ -132,13 +134,26 @@ def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path) 
     return LoadOutcome(ref.source, ref.key, ref.snapshot_date, "skipped", known["load_id"], note=note)
 
 
-def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path) -> Staged:
+def triage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, started_at, flow_run_id=None) -> LoadOutcome | str:
+    """After fetching, in one connection: the skip for known content, or for a new key whose bytes an
+    already published load holds (recorded); else the load id the content gets (`#2` after a revert)."""
+    with store.connect(warehouse) as con:
+        if known := known_outcome(ref, landed, warehouse, con):
+            return known
+        if duplicate := skip_duplicate_content(ref, landed, warehouse, started_at, flow_run_id, con):
+            return duplicate
+        return store.new_load_id(con, ref.source, ref.key, landed.sha256)
+
+
+def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, load_id: str | None = None) -> Staged:
     """Parse the landed bytes into a staged parquet file (or collect why they cannot be parsed).
 
     Every parse failure becomes reasons for a quarantine with a ledger row: a rejection the parser
-    explains, and any other error a parser meets on hostile bytes (named, with its message)."""
-    with store.connect(warehouse) as con:
-        load_id = store.new_load_id(con, ref.source, ref.key, landed.sha256)
+    explains, and any other error a parser meets on hostile bytes (named, with its message).
+    `load_id`: as `triage` gave it (else asked of the ledger)."""
+    if load_id is None:
+        with store.connect(warehouse) as con:
+            load_id = store.new_load_id(con, ref.source, ref.key, landed.sha256)
     ref = replace(ref, first_fetched=landed.first_fetched)
     try:
         parsed = registry()[ref.source].parse(landed.path.read_bytes(), ref)
@@ -244,16 +259,17 @@ def quarantine(ref, landed, staged: Staged, reasons: list[dict], warehouse: Path
     )
 
 
-def skip_duplicate_content(ref, landed, warehouse: Path, started_at, flow_run_id=None) -> LoadOutcome | None:
+def skip_duplicate_content(ref, landed, warehouse: Path, started_at, flow_run_id=None, con=None) -> LoadOutcome | None:
     """A new key whose bytes equal an already published snapshot (e.g. an unchanged Hub revision)."""
-    with store.connect(warehouse) as con:
-        same_as = store.find_published_content(con, ref.source, landed.sha256)
-        if same_as is None:
-            return None
-        load_id = store.make_load_id(ref.source, ref.key, landed.sha256)
-        staged = Staged(load_id, ref.snapshot_date, details={"same_content_as": same_as})
-        row = _ledger_row(ref, landed, staged, warehouse, "skipped", started_at, flow_run_id)
-        store.record(con, row)
+    if con is None:
+        with store.connect(warehouse) as con:
+            return skip_duplicate_content(ref, landed, warehouse, started_at, flow_run_id, con)
+    same_as = store.find_published_content(con, ref.source, landed.sha256)
+    if same_as is None:
+        return None
+    load_id = store.new_load_id(con, ref.source, ref.key, landed.sha256)
+    staged = Staged(load_id, ref.snapshot_date, details={"same_content_as": same_as})
+    store.record(con, _ledger_row(ref, landed, staged, warehouse, "skipped", started_at, flow_run_id))
     return LoadOutcome(ref.source, ref.key, ref.snapshot_date, "skipped", load_id, note=f"same content as {same_as}")
 
 

@@ -55,8 +55,8 @@ def fetch(ref: SnapshotRef, warehouse: Path):
 
 
 @task(name="stage", task_run_name="stage {ref.source} {ref.key}", cache_policy=NO_CACHE)
-def stage(ref: SnapshotRef, landed, warehouse: Path) -> loading.Staged:
-    return loading.stage(ref, landed, warehouse)
+def stage(ref: SnapshotRef, landed, warehouse: Path, load_id: str | None = None) -> loading.Staged:
+    return loading.stage(ref, landed, warehouse, load_id)
 
 
 @task(name="validate", task_run_name="validate {ref.source} {ref.key}", cache_policy=NO_CACHE)
@@ -105,13 +105,11 @@ def gate_snapshot(ref: SnapshotRef, warehouse: Path, today: date, accepted: list
     if isinstance(landed, SnapshotUnavailable):
         raise landed
     log.info("fetched %r %r: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
-    if known := loading.known_outcome(ref, landed, warehouse):
-        log.info("skip %r %r: %s", ref.source, ref.key, known.note)
-        return known
-    if duplicate := loading.skip_duplicate_content(ref, landed, warehouse, started_at, _flow_run_id()):
-        log.info("skip %r %r: %s", ref.source, ref.key, duplicate.note)
-        return duplicate
-    staged = stage(ref, landed, warehouse)
+    verdict = loading.triage(ref, landed, warehouse, started_at, _flow_run_id())
+    if isinstance(verdict, loading.LoadOutcome):
+        log.info("skip %r %r: %s", ref.source, ref.key, verdict.note)
+        return verdict
+    staged = stage(ref, landed, warehouse, verdict)
     if staged.rejected is not None:
         reasons = staged.rejected
     else:

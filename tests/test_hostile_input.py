@@ -243,7 +243,7 @@ def test_a_number_written_with_a_comma_is_never_guessed(name):
 def test_control_characters_in_model_names_fail_the_gate():
     report = gate_of("arena-archive", "table_control_chars.csv", "scraped/2024-11-05.csv")
     reasons = {f["column"]: f["reason"] for f in report.failures}
-    assert reasons["model"] == "model: 2 of 157 values contain control characters (NUL, newline, tab ...)"
+    assert reasons["control_characters_in"] == "model: 2 of 157 rows hold control characters (NUL, newline, tab ...)"
 
 
 # --- 9. HTTP within limits ------------------------------------------------------------------------------

@@ -13,8 +13,17 @@ from datetime import date, datetime
 
 import polars as pl
 
+from reports.charts import HEADLINE_MODE, MODES, board_order, country_name
+from transforms.boards import leaderboard
+
 STATUSES = ("published", "skipped", "quarantined")
 PAIR_KEY = ("leaderboard", "attribution", "pair")
+HEADLINE_PAIR = "US–CN"
+# marts.gap columns of a censored lag (the leader's recorded history does not reach back far enough):
+# read when present, so the report says "at least N days" the day the mart carries them.
+LAG_CENSORED_COLUMN = "lag_censored"
+LAG_AT_LEAST_COLUMN = "lag_at_least_days"
+SHORT_REASON = 120  # characters of a quarantine reason in the table; the ledger keeps all of it
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,9 @@ def latest_gap_records(gap: pl.DataFrame) -> list[dict]:
             "leader_score": r["leader_score"],
             "follower_score": r["follower_score"],
             "gap": r["gap"],
+            "lag_days": r.get("lag_days"),
+            **({"lag_censored": bool(r[LAG_CENSORED_COLUMN])} if r.get(LAG_CENSORED_COLUMN) is not None else {}),
+            **({"lag_at_least_days": r[LAG_AT_LEAST_COLUMN]} if r.get(LAG_AT_LEAST_COLUMN) is not None else {}),
         }
         for r in latest.iter_rows(named=True)
     ]
@@ -108,11 +120,25 @@ def _reasons(raw: str | None) -> list[dict]:
     return reasons if isinstance(reasons, list) else [{"reason": str(reasons)}]
 
 
+def short_check(reason: dict) -> str:
+    """The check that failed, short: GX names lose their `expect_` prefix; the column comes first."""
+    check = str(reason.get("check", "")).removeprefix("expect_")
+    return f"{reason['column']}: {check}" if reason.get("column") else check
+
+
+def short_reason(text: str, limit: int = SHORT_REASON) -> str:
+    """A reason cut to one table cell; the full text stays in meta.loads (and `aigap status`)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
     """Quarantined loads still unresolved (no publish of the same snapshot key since), one row per reason.
 
     `loads` is meta.loads. A quarantined load of this run is always listed; an older one stays
-    listed until corrected content under the same key is published.
+    listed until corrected content under the same key is published. Columns in reading order:
+    what (source, snapshot), when (quarantined), which check and why (short), then where the raw
+    bytes are and the load id; the full reason stays in the ledger.
     """
     if loads.is_empty():
         return []
@@ -134,17 +160,122 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
         for reason in _reasons(load["reasons"]):
             rows.append(
                 {
-                    "snapshot": load["snapshot_key"],
-                    "reason": reason.get("reason", ""),
-                    "quarantined": seen,
                     "source": load["source"],
-                    "snapshot_date": load["snapshot_date"].isoformat() if load["snapshot_date"] else "",
-                    "check": reason.get("check", ""),
+                    "snapshot": load["snapshot_key"],
+                    "quarantined": seen,
+                    "check": short_check(reason),
+                    "reason": short_reason(reason.get("reason", "")),
                     "raw_path": load["raw_path"] or "",
+                    "snapshot_date": load["snapshot_date"].isoformat() if load["snapshot_date"] else "",
                     "load_id": load["load_id"],
                 }
             )
     return rows
+
+
+# --- the answer first: one sentence per leaderboard, then compact tables --------------------------
+
+
+def _in_prose(code: str) -> str:
+    """A country inside a sentence: "the US", "China"."""
+    name = country_name(code)
+    return f"the {name}" if name in ("US", "UK") else name
+
+
+def _score(value: float, board: str) -> str:
+    return f"{value:,.{leaderboard(board).decimals}f}"
+
+
+def _amount(value: float, board: str) -> str:
+    facts = leaderboard(board)
+    return f"{value:,.{facts.decimals}f} {facts.unit}"
+
+
+def lag_phrase(follower: str, lag_days: int | None, censored: bool = False, at_least_days: int | None = None) -> str:
+    """How far behind the follower is, in days; a censored lag is a lower bound, never a number."""
+    name = _in_prose(follower)
+    if censored:
+        if at_least_days is not None:
+            return f"{name} is at least {at_least_days} days behind"
+        return f"how many days {name} is behind is unknown (the recorded history is too short)"
+    if lag_days is None:
+        return f"how many days {name} is behind is unknown"
+    return f"{name} is {lag_days} day{'s' if lag_days != 1 else ''} behind"
+
+
+def _change_clause(change: str) -> str:
+    if change in ("first recorded run", "new"):
+        return "first value recorded (no earlier run to compare with)"
+    return f"since the previous run: {change}"
+
+
+def headline_sentence(
+    row: dict, change: str, *, lag_censored: bool = False, lag_at_least_days: int | None = None
+) -> str:
+    """One sentence with the answer for a leaderboard: who leads, by how much, as of which snapshot,
+    how many days behind the other is ("at least N days" when censored), what changed since the last run.
+
+    `row`: a latest_gap_records entry; `change`: change_since's answer."""
+    board, leader, follower = row["leaderboard"], row["leader"], row["follower"]
+    facts = leaderboard(board)
+    scores = f"{_score(row['leader_score'], board)} vs {_score(row['follower_score'], board)}"
+    if round(row["gap"], facts.decimals) == 0:
+        lead = f"{_in_prose(leader)} and {_in_prose(follower)} are level ({scores})"
+    else:
+        lead = f"{_in_prose(leader)} leads {_in_prose(follower)} by {_amount(row['gap'], board)} ({scores})"
+    lag = lag_phrase(follower, row.get("lag_days"), lag_censored, lag_at_least_days)
+    return f"**{facts.title}**, {row['snapshot_date']}: {lead}; {lag}; {_change_clause(change)}."
+
+
+def _censoring(row: dict) -> dict:
+    return {"lag_censored": bool(row.get("lag_censored")), "lag_at_least_days": row.get("lag_at_least_days")}
+
+
+def _behind(row: dict) -> str:
+    if row.get("lag_censored"):
+        at_least = row.get("lag_at_least_days")
+        return f"{row['follower']} at least {at_least} days" if at_least is not None else f"{row['follower']} unknown"
+    lag = row.get("lag_days")
+    return f"{row['follower']} {lag} days" if lag is not None else f"{row['follower']} unknown"
+
+
+SAME_VALUE = ("snapshot_date", "leader", "follower", "leader_score", "follower_score", "gap", "lag_days",
+              "lag_censored", "lag_at_least_days", "change")  # fmt: skip
+
+
+def collapse_modes(rows: list[dict]) -> list[dict]:
+    """One row for attribution modes that give the same answer on a leaderboard and pair, named after
+    them ("all modes" when every mode agrees, else "lineage = family"), so a table does not repeat it."""
+    modes_of: dict[tuple, list[str]] = {}
+    for row in rows:
+        modes_of.setdefault((row["leaderboard"], row["pair"]), []).append(row["attribution"])
+    out: list[dict] = []
+    seen: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["leaderboard"], row["pair"], *(row.get(k) for k in SAME_VALUE))
+        if key in seen:
+            seen[key]["modes"].append(row["attribution"])
+            continue
+        seen[key] = {**row, "modes": [row["attribution"]]}
+        out.append(seen[key])
+    for row in out:
+        every = modes_of[(row["leaderboard"], row["pair"])]
+        row["attribution"] = "all modes" if len(row["modes"]) == len(every) > 1 else " = ".join(row["modes"])
+    return out
+
+
+def _mode_order(row: dict) -> tuple:
+    mode = row["attribution"]
+    return (board_order(row["leaderboard"]), row["pair"], MODES.index(mode) if mode in MODES else len(MODES), mode)
+
+
+def _gap_cell(row: dict) -> str:
+    return f"{row['leader']} +{_amount(row['gap'], row['leaderboard'])}"
+
+
+def _scores_cell(row: dict) -> str:
+    board = row["leaderboard"]
+    return f"{row['leader']} {_score(row['leader_score'], board)}, {row['follower']} {_score(row['follower_score'], board)}"
 
 
 def _cell(value) -> str:
@@ -167,14 +298,38 @@ def _percent(share: float | None) -> str:
     return "" if share is None else f"{100 * share:.1f}%"
 
 
+def answer_lines(changes: list[dict]) -> list[str]:
+    """The report's opening: one sentence per leaderboard (US-China, publisher mode, all models)."""
+    headline = sorted(
+        (r for r in changes if r["pair"] == HEADLINE_PAIR and r["attribution"] == HEADLINE_MODE),
+        key=lambda r: board_order(r["leaderboard"]),
+    )
+    if not headline:
+        return ["No US–China gap published yet (no snapshot with both countries on the board)."]
+    lines = [f"- {headline_sentence(r, r['change'], **_censoring(r))}" for r in headline]
+    lines += [
+        "",
+        f"US–China, {HEADLINE_MODE} attribution, every model on the board (scope `all`). *Days behind*: how long "
+        "before the snapshot the leader first reached the follower's current best score. How to quote these: "
+        "README, *Publishing a number*.",
+    ]
+    if any(r.get("lag_censored") for r in headline):
+        lines.append(
+            "*At least N days*: the leader's recorded history does not reach back far enough to say exactly; "
+            "the true lag is N days or more."
+        )
+    return lines
+
+
 def report_markdown(
     run: RunRecord,
     run_name: str,
     previous: RunRecord | None,
     coverage: pl.DataFrame | None,
-    chart_src: str | None = None,
+    chart_src: list[tuple[str, str]] | None = None,
 ) -> str:
-    """The gap report: loads of this run, latest gaps and their change, coverage, the chart."""
+    """The gap report: the answer first (a sentence per leaderboard, then compact tables), then the
+    loads of this run, coverage, and the charts (`chart_src`: (caption, image path) pairs)."""
     summary = run.summary
     quarantined = [load for load in summary.get("loads", []) if load["status"] == "quarantined"]
     marts = summary.get("marts")
@@ -184,9 +339,45 @@ def report_markdown(
         if not quarantined and not summary.get("errors") and (not marts or marts["published"])
         else "NEEDS ATTENTION"
     )
-    lines = [f"# aigap gap report: {run_name}", "", f"**{verdict}** · run `{run.run_id}` · {finished}", ""]
+    loads_note = f" ({len(quarantined)} snapshot(s) quarantined: see *Loads in this run*)" if quarantined else ""
+    lines = [f"# aigap gap report: {run_name}", "", f"**{verdict}**{loads_note} · run `{run.run_id}` · {finished}", ""]
 
-    lines += ["## Loads in this run", ""]
+    current = summary.get("latest_gaps") or []
+    changes = gap_changes(current, previous.summary.get("latest_gaps") if previous else None) if current else []
+    lines += ["## The answer", "", *answer_lines(changes)]
+
+    if changes:
+        us_cn = collapse_modes(sorted((r for r in changes if r["pair"] == HEADLINE_PAIR), key=_mode_order))
+        others = collapse_modes(sorted((r for r in changes if r["pair"] != HEADLINE_PAIR), key=_mode_order))
+        if us_cn:
+            lines += ["", "## US–China in every attribution mode", ""]
+            lines += _table(
+                ["leaderboard", "attribution", "snapshot", "gap", "behind", "change since previous run", "best scores"],
+                [[r["leaderboard"], r["attribution"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"],
+                  _scores_cell(r)] for r in us_cn],
+            )  # fmt: skip
+        if others:
+            lines += ["", "## Other country pairs", ""]
+            lines += _table(
+                ["pair", "leaderboard", "attribution", "snapshot", "gap", "behind", "change since previous run"],
+                [[r["pair"], r["leaderboard"], r["attribution"], r["snapshot_date"], _gap_cell(r), _behind(r),
+                  r["change"]] for r in sorted(others, key=lambda r: (r["pair"], *_mode_order(r)))],
+            )  # fmt: skip
+        basis = (
+            f"the previous run `{previous.run_id}`"
+            + (f" ({previous.finished_at:%Y-%m-%d %H:%M} UTC)" if previous.finished_at else "")
+            if previous
+            else "no previous run"
+        )
+        lines += [
+            "",
+            "Gap = leader's best score minus the follower's, in the leaderboard's unit (Elo on the Arena, 0-100 "
+            f"points on the Open LLM boards); change is measured against {basis}, positive when the leader "
+            "pulled further ahead. *all modes*: publisher, lineage and family attribution give the same answer. "
+            "Each row's snapshot is the latest with both countries on the board; the models are in `marts.latest_gap`.",
+        ]
+
+    lines += ["", "## Loads in this run", ""]
     counts = summary.get("counts") or {}
     if counts:
         lines += _table(["source", *STATUSES], [[s, *(c.get(k, 0) for k in STATUSES)] for s, c in counts.items()])
@@ -209,30 +400,6 @@ def report_markdown(
             lines += ["", f"Marts refreshed: {rows} rows."]
         else:
             lines += ["", "**Marts NOT refreshed** (last good state kept): " + "; ".join(marts["reasons"])]
-
-    lines += ["", "## Latest gap per leaderboard and country pair", ""]
-    current = summary.get("latest_gaps") or []
-    if current:
-        changes = gap_changes(current, previous.summary.get("latest_gaps") if previous else None)
-        lines += _table(
-            ["leaderboard", "attribution", "pair", "snapshot", "gap", "frontier scores", "change since previous run"],
-            [[r["leaderboard"], r["attribution"], r["pair"], r["snapshot_date"], f"{r['leader']} +{r['gap']:.2f}",
-              f"{r['leader']} {r['leader_score']:.2f}, {r['follower']} {r['follower_score']:.2f}", r["change"]]
-             for r in changes],
-        )  # fmt: skip
-        basis = (
-            f"the previous run `{previous.run_id}`"
-            + (f" ({previous.finished_at:%Y-%m-%d %H:%M} UTC)" if previous.finished_at else "")
-            if previous
-            else "no previous run"
-        )
-        lines += [
-            "",
-            f"Gap = leader's best score minus the follower's, in the leaderboard's own points; change is "
-            f"measured against {basis}, positive when the leader pulled further ahead.",
-        ]
-    else:
-        lines.append("No gap published yet (no snapshot with both countries of a pair on the board).")
 
     lines += ["", "## Attribution coverage", ""]
     if coverage is None:
@@ -261,5 +428,7 @@ def report_markdown(
         ]
 
     if chart_src:
-        lines += ["", "## US–China gap over time", "", f"![US minus China frontier score per leaderboard]({chart_src})"]
-    return "\n".join(lines) + "\n"
+        lines += ["", "## Charts", ""]
+        for caption, src in chart_src:
+            lines += [f"![{caption}]({src})", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

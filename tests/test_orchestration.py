@@ -82,18 +82,35 @@ def test_setup_without_a_server_says_how_to_start_one(tmp_path):
     assert "prefect server start" in done.stderr and "PREFECT_API_URL" in done.stderr
 
 
-def test_the_pipeline_writes_its_report_next_to_the_warehouse(bundled_run):
+def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled_run):
     warehouse, _ = bundled_run
-    svg = ET.parse(warehouse.parent / "reports" / "us-cn-gap.svg").getroot()
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        points = con.execute("SELECT count(*) FROM marts.gap WHERE pair = 'US-CN' AND scope = 'all'").fetchone()[0]
-    finally:
-        con.close()
-    # one point per leaderboard, attribution mode and snapshot: 3 modes x (17 v2 + 2 v1 + 52 Arena)
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == points == 3 * (17 + 2 + 52)
-    report = (warehouse.parent / "reports" / "gap-report.md").read_text()
-    assert "| open-llm-v2 | publisher | US–CN | 2025-03-21 | CN +3.13 | CN 47.98, US 44.85 |" in report
+    reports = warehouse.parent / "reports"
+    titles = {}
+    for board in ("arena-text", "open-llm-v2", "open-llm-v1"):
+        svg = ET.parse(reports / f"us-cn-gap-{board}.svg").getroot()
+        texts = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        titles[board] = next(t for t in texts if " on " in t and ("leads" in t or "level" in t))
+        assert (reports / f"us-cn-gap-{board}.png").read_bytes().startswith(b"\x89PNG")
+    # the answers, computed from the bundled data (see the README's summary)
+    assert titles == {
+        "arena-text": "US leads China by 36 Elo on Chatbot Arena (text), April 2026",
+        "open-llm-v2": "China leads US by 3.13 points on Open LLM Leaderboard v2, March 2025",
+        "open-llm-v1": "US leads China by 3.09 points on Open LLM Leaderboard v1, July 2024",
+    }
+    for name in ("us-cn-funding", "us-cn-race-by-year"):
+        assert ET.parse(reports / f"{name}.svg").getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    page = (reports / "charts.html").read_text()
+    assert page.count('vegaEmbed("#chart-') == 5 and "<script src" not in page
+    report = (reports / "gap-report.md").read_text()
+    assert (
+        report.split("## The answer")[1]
+        .lstrip()
+        .startswith(
+            "- **Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 281 days behind"
+        )
+    )
+    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days |" in report
+    assert "![US minus China best score on Chatbot Arena (text)](us-cn-gap-arena-text.svg)" in report
 
 
 def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, tmp_path):
@@ -115,4 +132,5 @@ def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, 
         con.close()
     report = (tmp_path / "reports" / "gap-report.md").read_text()
     assert "This run loaded nothing: it rebuilt the marts" in report
-    assert "| CN 47.98, US 44.85 | no new snapshot |" in report  # compared with the run that loaded the warehouse
+    # compared with the run that loaded the warehouse
+    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days | no new snapshot |" in report

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from aigap.bytecode import ensure_compiled
 from aigap.config import WAREHOUSE_ENV, warehouse_path
 
 # No telemetry from a pipeline that runs offline and on schedules.
@@ -247,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    ensure_compiled()  # before Prefect is imported or its server started
     try:
         return args.handler(args)
     except Exception as exc:

@@ -23,7 +23,7 @@ HEADLINE_PAIR = "US–CN"
 # read when present, so the report says "at least N days" the day the mart carries them.
 LAG_CENSORED_COLUMN = "lag_censored"
 LAG_AT_LEAST_COLUMN = "lag_at_least_days"
-SHORT_REASON = 120  # characters of a quarantine reason in the table; the ledger keeps all of it
+SHORT_REASON = 60  # characters of a quarantine reason in the table; the ledger keeps all of it
 
 
 @dataclass(frozen=True)
@@ -120,10 +120,38 @@ def _reasons(raw: str | None) -> list[dict]:
     return reasons if isinstance(reasons, list) else [{"reason": str(reasons)}]
 
 
+# Great Expectations check names, as a person reads them in a narrow table column.
+CHECK_WORDS = {
+    "expect_column_values_to_be_between": "range",
+    "expect_column_values_to_not_be_null": "not null",
+    "expect_column_values_to_be_in_set": "allowed values",
+    "expect_column_values_to_match_regex": "pattern",
+    "expect_column_values_to_be_unique": "unique",
+    "expect_compound_columns_to_be_unique": "unique rows",
+    "expect_column_values_to_be_of_type": "type",
+    "expect_column_values_to_be_in_type_list": "type",
+    "expect_column_to_exist": "column exists",
+    "expect_table_row_count_to_be_between": "row count",
+    "expect_column_pair_values_a_to_be_greater_than_b": "column order",
+}
+
+
 def short_check(reason: dict) -> str:
-    """The check that failed, short: GX names lose their `expect_` prefix; the column comes first."""
-    check = str(reason.get("check", "")).removeprefix("expect_")
-    return f"{reason['column']}: {check}" if reason.get("column") else check
+    """The check that failed, short: "average: range", "parse", "world_total_consistency"."""
+    check = str(reason.get("check", ""))
+    words = CHECK_WORDS.get(check, check.removeprefix("expect_"))
+    return f"{reason['column']}: {words}" if reason.get("column") else words
+
+
+def short_raw_file(raw_path: str | None) -> str:
+    """The raw file's name with its sha256 cut to 12 characters (as in the load id): enough to find it
+    in raw/<source>/, short enough for the table to keep it on screen."""
+    name = (raw_path or "").rsplit("/", 1)[-1]
+    stem, dot, suffix = name.rpartition(".")
+    head, dot2, digest = stem.rpartition(".")
+    if dot and dot2 and len(digest) == 64:
+        return f"{head}.{digest[:12]}….{suffix}"
+    return name
 
 
 def short_reason(text: str, limit: int = SHORT_REASON) -> str:
@@ -136,9 +164,10 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
     """Quarantined loads still unresolved (no publish of the same snapshot key since), one row per reason.
 
     `loads` is meta.loads. A quarantined load of this run is always listed; an older one stays
-    listed until corrected content under the same key is published. Columns in reading order:
-    what (source, snapshot), when (quarantined), which check and why (short), then where the raw
-    bytes are and the load id; the full reason stays in the ledger.
+    listed until corrected content under the same key is published. Columns in reading order, so
+    that a narrow table keeps the first ones on screen: what (source, snapshot), when (quarantined),
+    which check and why (short), the raw file (in raw/<source>/), then the load id and the full raw
+    path; the full reason stays in the ledger (meta.loads, `aigap status`).
     """
     if loads.is_empty():
         return []
@@ -155,8 +184,7 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
     )
     rows = []
     for load in open_loads.iter_rows(named=True):
-        when = load["finished_at"].strftime("%Y-%m-%d %H:%M UTC")
-        seen = "this run" if run_id and load["flow_run_id"] == run_id else f"earlier run, {when}"
+        seen = "this run" if run_id and load["flow_run_id"] == run_id else f"earlier, {load['finished_at']:%Y-%m-%d}"
         for reason in _reasons(load["reasons"]):
             rows.append(
                 {
@@ -165,9 +193,9 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
                     "quarantined": seen,
                     "check": short_check(reason),
                     "reason": short_reason(reason.get("reason", "")),
-                    "raw_path": load["raw_path"] or "",
-                    "snapshot_date": load["snapshot_date"].isoformat() if load["snapshot_date"] else "",
+                    "raw_file": short_raw_file(load["raw_path"]),
                     "load_id": load["load_id"],
+                    "raw_path": load["raw_path"] or "",
                 }
             )
     return rows

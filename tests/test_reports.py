@@ -17,6 +17,8 @@ from reports.gap_report import (
     latest_gap_records,
     quarantine_rows,
     report_markdown,
+    short_check,
+    short_raw_file,
     short_reason,
 )
 
@@ -89,14 +91,19 @@ def test_quarantine_rows_list_unresolved_loads_one_row_per_reason():
     )  # fmt: skip
     rows = quarantine_rows(loads, "run-3")
     # what, when, which check and why, then where: the columns a narrow table keeps in view come first
-    assert list(rows[0])[:6] == ["source", "snapshot", "quarantined", "check", "reason", "raw_path"]
     assert [(r["snapshot"], r["quarantined"], r["check"], r["reason"]) for r in rows] == [
-        ("a.csv", "this run", "column_values_to_be_between", short_reason(long)),
-        ("a.csv", "this run", "column_values_to_be_between", "ifeval: 758 of 760"),
-        ("c.csv", "earlier run, 2026-11-01 06:00 UTC", "parse", "not a CSV"),
+        ("a.csv", "this run", "range", short_reason(long)),
+        ("a.csv", "this run", "range", "ifeval: 758 of 760"),
+        ("c.csv", "earlier, 2026-11-01", "parse", "not a CSV"),
     ]  # b.csv was corrected (published after its quarantine); d.csv never failed
-    assert len(rows[0]["reason"]) <= 120 and rows[0]["reason"].endswith("…") and long.startswith(rows[0]["reason"][:-1])
-    assert rows[0]["raw_path"] == "raw/s/a.1.csv" and rows[2]["snapshot_date"] == ""
+    assert len(rows[0]["reason"]) <= 60 and rows[0]["reason"].endswith("…") and long.startswith(rows[0]["reason"][:-1])
+    assert list(rows[0]) == ["source", "snapshot", "quarantined", "check", "reason", "raw_file", "load_id", "raw_path"]
+    assert rows[0]["raw_path"] == "raw/s/a.1.csv" and rows[0]["load_id"] == "s:a@1"
+    digest = "f5de888ba78c120077c3260b5ee0e5aa14eaecf7bff75759db50d88329beb7de"
+    assert short_raw_file(f"raw/open-llm-v2-archive/scraped_2024-08-15.{digest}.csv") == (
+        "scraped_2024-08-15.f5de888ba78c….csv"
+    )
+    assert short_check({"check": "expect_column_values_to_be_between", "column": "average"}) == "average: range"
 
 
 def summary(**overrides):

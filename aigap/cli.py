@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary) -> None:
+    from transforms.boards import leaderboard
     from warehouse import store
 
     print(f"\naigap run -> {summary.warehouse}")
@@ -89,7 +90,7 @@ def print_summary(summary) -> None:
             behind = f"; {follower} {lag} days behind" if lag is not None else ""
             print(
                 f"  {board} {day} ({mode}): {leader} {l_score:.2f} vs {follower} {f_score:.2f}, "
-                f"gap {gap:.2f} points{behind}"
+                f"gap {gap:.2f} {leaderboard(board).unit}{behind}"
             )
     print_funding_headline(path)
 

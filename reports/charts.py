@@ -272,6 +272,8 @@ def board_chart(
     layers.append(
         base.mark_point(filled=True, opacity=0.9).encode(x=x, y=y, color=colour, shape=shape, size=size,
                                                          tooltip=tooltip)
+        # zoom and pan along time in the interactive page (drag, wheel; double-click resets)
+        .add_params(alt.selection_interval(bind="scales", encodings=["x"]))
     )  # fmt: skip
 
     subtitle = [

@@ -44,6 +44,6 @@ def ensure_compiled() -> None:
             flush=True,
         )
         compileall.compile_dir(site_packages, quiet=2, workers=0)
-        marker.write_text(stamp)
+        marker.write_text(_stamp(site_packages))  # compiling added __pycache__ folders: the mtime moved
     except OSError:
         return  # a read-only install: nothing to cache, every start compiles as before

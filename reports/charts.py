@@ -266,7 +266,7 @@ def board_chart(
     layers.append(alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#888888", strokeDash=[4, 3]).encode(
         y="zero:Q"))  # fmt: skip
     layers.append(
-        base.mark_line(strokeCap="butt").encode(x=x, y=y, color=colour, strokeDash=dash, strokeWidth=width,
+        base.mark_line(strokeCap="butt", strokeJoin="round").encode(x=x, y=y, color=colour, strokeDash=dash, strokeWidth=width,
                                                 detail="segment:N")
     )  # fmt: skip
     layers.append(
@@ -398,7 +398,7 @@ def funding_chart(funding_gap: pl.DataFrame, sources: dict[str, list[str]]) -> a
         )  # fmt: skip
         panels.append(
             alt.layer(
-                base.mark_line(strokeWidth=2.5),
+                base.mark_line(strokeWidth=2.5, strokeJoin="round"),
                 base.mark_point(size=40, strokeWidth=1.5).encode(
                     fill=alt.condition("datum.complete", alt.Color("country:N", scale=colours), alt.value("white"))
                 ),
@@ -475,7 +475,7 @@ def race_chart(race: pl.DataFrame, sources: dict[str, list[str]]) -> alt.VConcat
         )  # fmt: skip
         parity = alt.Chart(pl.DataFrame({"one": [1.0]})).mark_rule(color="#888888", strokeDash=[4, 3]).encode(y="one:Q")
         rows.append(
-            alt.layer(parity, base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=False, size=45, strokeWidth=1.5))).properties(
+            alt.layer(parity, base.mark_line(strokeWidth=2, strokeJoin="round", point=alt.OverlayMarkDef(filled=False, size=45, strokeWidth=1.5))).properties(
                 width=WIDTH, height=180,
                 title=alt.TitleParams("Funding: US investment as a multiple of China's (each feed's latest edition)",
                                       anchor="start", fontSize=12),

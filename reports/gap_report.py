@@ -301,11 +301,6 @@ def _gap_cell(row: dict) -> str:
     return f"{row['leader']} +{_amount(row['gap'], row['leaderboard'])}"
 
 
-def _scores_cell(row: dict) -> str:
-    board = row["leaderboard"]
-    return f"{row['leader']} {_score(row['leader_score'], board)}, {row['follower']} {_score(row['follower_score'], board)}"
-
-
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -375,21 +370,26 @@ def report_markdown(
     lines += ["## The answer", "", *answer_lines(changes)]
 
     if changes:
+        # Narrow enough for the Prefect UI at a laptop's width (its tables do not wrap): the scores and
+        # models of every row are in marts.latest_gap.
         us_cn = collapse_modes(sorted((r for r in changes if r["pair"] == HEADLINE_PAIR), key=_mode_order))
-        others = collapse_modes(sorted((r for r in changes if r["pair"] != HEADLINE_PAIR), key=_mode_order))
+        others = sorted(
+            (r for r in changes if r["pair"] != HEADLINE_PAIR and r["attribution"] == HEADLINE_MODE),
+            key=lambda r: (r["pair"], *_mode_order(r)),
+        )
         if us_cn:
             lines += ["", "## US–China in every attribution mode", ""]
             lines += _table(
-                ["leaderboard", "attribution", "snapshot", "gap", "behind", "change since previous run", "best scores"],
-                [[r["leaderboard"], r["attribution"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"],
-                  _scores_cell(r)] for r in us_cn],
+                ["leaderboard", "attribution", "snapshot", "gap", "behind", "change since previous run"],
+                [[r["leaderboard"], r["attribution"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"]]
+                 for r in us_cn],
             )  # fmt: skip
         if others:
-            lines += ["", "## Other country pairs", ""]
+            lines += ["", f"## Other country pairs ({HEADLINE_MODE} attribution)", ""]
             lines += _table(
-                ["pair", "leaderboard", "attribution", "snapshot", "gap", "behind", "change since previous run"],
-                [[r["pair"], r["leaderboard"], r["attribution"], r["snapshot_date"], _gap_cell(r), _behind(r),
-                  r["change"]] for r in sorted(others, key=lambda r: (r["pair"], *_mode_order(r)))],
+                ["pair", "leaderboard", "snapshot", "gap", "behind", "change since previous run"],
+                [[r["pair"], r["leaderboard"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"]]
+                 for r in others],
             )  # fmt: skip
         basis = (
             f"the previous run `{previous.run_id}`"
@@ -402,7 +402,8 @@ def report_markdown(
             "Gap = leader's best score minus the follower's, in the leaderboard's unit (Elo on the Arena, 0-100 "
             f"points on the Open LLM boards); change is measured against {basis}, positive when the leader "
             "pulled further ahead. *all modes*: publisher, lineage and family attribution give the same answer. "
-            "Each row's snapshot is the latest with both countries on the board; the models are in `marts.latest_gap`.",
+            "Each row's snapshot is the latest with both countries on the board. Scores, models and the other "
+            "pairs in every mode: `marts.latest_gap`.",
         ]
 
     lines += ["", "## Loads in this run", ""]

@@ -23,6 +23,7 @@ import base64
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,7 @@ from prefect_stack import PrefectStack  # noqa: E402
 
 BUNDLED_LEADERBOARDS = ["open-llm-v2-archive", "open-llm-v1-archive", "arena-archive", "arena-daily"]
 PAGES = ["aigap-gap-report", "aigap-quarantined-loads", "aigap-gap-chart"]
+GRAPH_SECONDS = 10
 
 
 def screenshot(run_url: str, out: Path, width: int, height: int) -> None:
@@ -45,6 +47,7 @@ def screenshot(run_url: str, out: Path, width: int, height: int) -> None:
     with Browser() as browser, tempfile.TemporaryDirectory(prefix="aigap-screenshot-") as work:
         tab = browser.tab()
         open_artifacts_tab(tab, base, run_id, width)
+        time.sleep(GRAPH_SECONDS)  # the run's task graph is drawn on a canvas, after the page settles
         shots = [tab.screenshot(width, height)]
         for key in PAGES:
             open_artifact(tab, base, artifact_ids[key], key, width)

@@ -210,11 +210,18 @@ def test_the_run_page_shows_the_report_the_quarantine_table_and_the_chart_in_a_b
         assert headings[:5] == [
             "The answer",
             "US–China in every attribution mode",
-            "Other country pairs",
+            "Other country pairs (publisher attribution)",
             "Loads in this run",
             "Attribution coverage",
         ], headings
         assert f"QUARANTINED {SOURCE} {BAD_KEY}" in " ".join(page.split())
+        # every table of the report fits the text column of a 1400-pixel window: no last column cut off
+        overflow = tab.evaluate(
+            "(() => { const column = [...document.querySelectorAll('h2')][0].getBoundingClientRect().right;"
+            " return [...document.querySelectorAll('table')].map(t => [...t.querySelectorAll('th')].at(-1))"
+            ".filter(th => th.getBoundingClientRect().right > column + 1).map(th => th.innerText); })()"
+        )
+        assert overflow == [], overflow
 
         # the quarantine table on a 1920-pixel screen: every column up to the raw file in view, none
         # cut off at the right edge (the table does not wrap its cells)

@@ -192,7 +192,8 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
                     "snapshot": load["snapshot_key"],
                     "quarantined": seen,
                     "check": short_check(reason),
-                    "reason": short_reason(reason.get("reason", "")),
+                    # the check column already names the column: "average: range", "520 of 520 values ..."
+                    "reason": short_reason(str(reason.get("reason", "")).removeprefix(f"{reason.get('column')}: ")),
                     "raw_file": short_raw_file(load["raw_path"]),
                     "load_id": load["load_id"],
                     "raw_path": load["raw_path"] or "",
@@ -391,17 +392,17 @@ def report_markdown(
                 [[r["pair"], r["leaderboard"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"]]
                  for r in others],
             )  # fmt: skip
-        basis = (
-            f"the previous run `{previous.run_id}`"
+        change = (
+            f"change is measured against the previous run `{previous.run_id}`"
             + (f" ({previous.finished_at:%Y-%m-%d %H:%M} UTC)" if previous.finished_at else "")
+            + ", positive when the leader pulled further ahead"
             if previous
-            else "no previous run"
+            else "there is no previous run to measure a change against"
         )
         lines += [
             "",
             "Gap = leader's best score minus the follower's, in the leaderboard's unit (Elo on the Arena, 0-100 "
-            f"points on the Open LLM boards); change is measured against {basis}, positive when the leader "
-            "pulled further ahead. *all modes*: publisher, lineage and family attribution give the same answer. "
+            f"points on the Open LLM boards); {change}. *all modes*: publisher, lineage and family attribution give the same answer. "
             "Each row's snapshot is the latest with both countries on the board. Scores, models and the other "
             "pairs in every mode: `marts.latest_gap`.",
         ]

@@ -74,7 +74,10 @@ def loads_frame(rows):
 
 
 def reasons(*texts):
-    return json.dumps([{"check": "expect_column_values_to_be_between", "reason": t} for t in texts])
+    """Gate reasons as the ledger keeps them: a range check on the column the text starts with."""
+    return json.dumps(
+        [{"check": "expect_column_values_to_be_between", "column": t.split(":")[0], "reason": t} for t in texts]
+    )
 
 
 def test_quarantine_rows_list_unresolved_loads_one_row_per_reason():
@@ -92,11 +95,13 @@ def test_quarantine_rows_list_unresolved_loads_one_row_per_reason():
     rows = quarantine_rows(loads, "run-3")
     # what, when, which check and why, then where: the columns a narrow table keeps in view come first
     assert [(r["snapshot"], r["quarantined"], r["check"], r["reason"]) for r in rows] == [
-        ("a.csv", "this run", "range", short_reason(long)),
-        ("a.csv", "this run", "range", "ifeval: 758 of 760"),
+        ("a.csv", "this run", "average: range", short_reason(long.removeprefix("average: "))),
+        ("a.csv", "this run", "ifeval: range", "758 of 760"),
         ("c.csv", "earlier, 2026-11-01", "parse", "not a CSV"),
     ]  # b.csv was corrected (published after its quarantine); d.csv never failed
-    assert len(rows[0]["reason"]) <= 60 and rows[0]["reason"].endswith("…") and long.startswith(rows[0]["reason"][:-1])
+    assert (
+        len(rows[0]["reason"]) <= 60 and rows[0]["reason"].endswith("…") and rows[0]["reason"].startswith("760 of 760")
+    )
     assert list(rows[0]) == ["source", "snapshot", "quarantined", "check", "reason", "raw_file", "load_id", "raw_path"]
     assert rows[0]["raw_path"] == "raw/s/a.1.csv" and rows[0]["load_id"] == "s:a@1"
     digest = "f5de888ba78c120077c3260b5ee0e5aa14eaecf7bff75759db50d88329beb7de"
@@ -234,7 +239,7 @@ def test_report_without_coverage_table_previous_run_or_loads():
     assert (
         "Attribution coverage is not available: this warehouse has no `marts.attribution_coverage` table yet." in text
     )
-    assert "first recorded run" in text and "measured against no previous run" in text
+    assert "first recorded run" in text and "no previous run to measure a change against" in text
     assert text.rstrip().endswith("![US minus China on Chatbot Arena (text)](us-cn-gap-arena-text.svg)")
     failed_marts = summary(marts={"published": False, "rows": {}, "reasons": ["marts.gap: 1 of 12 checks failed"]})
     assert "**Marts NOT refreshed** (last good state kept): marts.gap: 1 of 12 checks failed" in report_markdown(

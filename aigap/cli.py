@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_summary(summary) -> None:
+    from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, lag_phrase
     from transforms.boards import leaderboard
     from warehouse import store
 
@@ -77,46 +78,62 @@ def print_summary(summary) -> None:
     with store.connect(path, read_only=True) as con:
         latest = con.execute(
             """
-            SELECT leaderboard, snapshot_date, attribution, leader, leader_score, follower, follower_score, gap,
-                   lag_days
-            FROM marts.latest_gap
-            WHERE pair = 'US-CN' AND scope = 'all'
-            ORDER BY leaderboard, attribution DESC
+            SELECT g.leaderboard, g.snapshot_date, g.attribution, g.leader, g.leader_score, g.follower,
+                   g.follower_score, g.gap, g.lag_days, g.lag_censored, g.lag_days_at_least, c.top100_share
+            FROM marts.latest_gap g
+            LEFT JOIN marts.attribution_coverage c
+              ON c.leaderboard = g.leaderboard AND c.snapshot_date = g.snapshot_date AND c.mode = g.attribution
+            WHERE g.pair = 'US-CN' AND g.scope = 'all'
+            ORDER BY g.leaderboard, g.attribution DESC
             """
         ).fetchall()
     if latest:
         print("\nLatest US-China frontier gap:")
-        for board, day, mode, leader, l_score, follower, f_score, gap, lag in latest:
-            behind = f"; {follower} {lag} days behind" if lag is not None else ""
+        for board, day, mode, leader, l_score, follower, f_score, gap, lag, censored, at_least, share in latest:
             print(
                 f"  {board} {day} ({mode}): {leader} {l_score:.2f} vs {follower} {f_score:.2f}, "
-                f"gap {gap:.2f} {leaderboard(board).unit}{behind}"
+                f"gap {gap:.2f} {leaderboard(board).unit}; {lag_phrase(follower, lag, censored, at_least)}"
+                + (f" [{coverage_phrase(share)}]" if share is not None and share < 1 else "")
             )
+        if any(row[9] for row in latest):
+            print(f"  ({AT_LEAST}: {AT_LEAST_MEANS})")
     print_funding_headline(path)
 
 
 def print_funding_headline(path: Path) -> None:
-    """The latest year of each funding feed's US/China ratio (latest edition, whole market)."""
+    """The latest year of each funding feed's US/China ratio (latest edition, whole market). A feed
+    that republishes an estimate already printed (the same upstream, marts.funding_provenance) says
+    so: it is the same estimate again, not a second source agreeing."""
     from warehouse import store
 
     with store.connect(path, read_only=True) as con:
         rows = con.execute(
             """
-            SELECT source, metric, year, edition, value_a, value_b, ratio, unit, price_basis, complete
-            FROM marts.funding_gap
-            WHERE series = source AND segment = 'all' AND country_a = 'US' AND country_b = 'CN'
-              AND unit LIKE 'USD%' AND ratio IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY source, metric ORDER BY year DESC) = 1
-            ORDER BY source, metric
+            SELECT g.source, g.metric, g.year, g.edition, g.value_a, g.value_b, g.ratio, g.unit, g.price_basis,
+                   g.complete, g.upstream, p.derived_from
+            FROM marts.funding_gap g
+            LEFT JOIN marts.funding_provenance p USING (source, series)
+            WHERE g.series = g.source AND g.segment = 'all' AND g.country_a = 'US' AND g.country_b = 'CN'
+              AND g.unit LIKE 'USD%' AND g.ratio IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY g.source, g.metric ORDER BY g.year DESC) = 1
+            ORDER BY g.source, g.metric
             """
         ).fetchall()
     if rows:
         print("\nLatest US/China investment ratio (each feed's latest edition, whole market):")
     scale = {"USD": 1e-9, "USD millions": 1e-3, "USD billions": 1.0}
-    for source, metric, year, edition, us, cn, ratio, unit, basis, complete in rows:
+    first_of_upstream: dict[str, str] = {}
+    for source, metric, year, edition, us, cn, ratio, unit, basis, complete, upstream, derived_from in rows:
+        earlier = first_of_upstream.setdefault(upstream, source)
         print(
             f"  {source} {metric} {year} (edition {edition}): US {us * scale[unit]:.1f} vs CN {cn * scale[unit]:.1f} "
-            f"bn USD {basis}, {ratio:.1f}x" + ("" if complete else " (year not fully counted yet)")
+            f"bn USD {basis}, {ratio:.1f}x"
+            + ("" if complete else " (year not fully counted yet)")
+            + (
+                f" [same upstream as {earlier} ({derived_from or upstream}): not independent confirmation]"
+                if earlier != source
+                else ""
+            )
         )
 
 

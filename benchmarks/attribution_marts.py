@@ -18,9 +18,10 @@ from datetime import date, timedelta
 import polars as pl
 
 from aigap.config import DATA_DIR
+from transforms.attribution import model_facts
 from transforms.boards import open_llm_v2_board
 from transforms.csvio import read_csv_text
-from transforms.marts import MartInputs, board_marts
+from transforms.marts import MartInputs, board_marts, model_lineage
 from transforms.open_llm_v2 import normalise
 from transforms.registry import load_registry
 
@@ -59,11 +60,15 @@ def main() -> None:
     started = time.perf_counter()
     board = open_llm_v2_board(entries)
     board_done = time.perf_counter()
-    marts = board_marts(board, inputs)
+    facts = model_facts(board)
+    lineage = model_lineage([board], [facts], registry)
+    lineage_done = time.perf_counter()
+    marts = board_marts(board, inputs, lineage, facts)
     finished = time.perf_counter()
 
     print(f"board (dedupe):           {board_done - started:6.2f} s  ({len(board):,} model-snapshots)")
-    print(f"attribution + marts:      {finished - board_done:6.2f} s")
+    print(f"model graph (lineage):    {lineage_done - board_done:6.2f} s  ({len(lineage):,} models)")
+    print(f"attribution + marts:      {finished - lineage_done:6.2f} s")
     print(f"total transforms:         {finished - started:6.2f} s")
     print(f"peak RSS: {peak_rss_mb():,.0f} MB (inputs loaded: {baseline:,.0f} MB)")
     for table, frame in marts.items():

@@ -230,10 +230,26 @@ def _race(E) -> list:
     keys = ["year", "measure", "source", "series", "metric", "unit", "price_basis"]
     return [
         E.ExpectCompoundColumnsToBeUnique(column_list=keys),
-        *_not_null(E, ["year", "measure", "source", "as_of", "value_a", "value_b", "difference"]),
+        *_not_null(E, ["year", "measure", "source", "as_of", "value_a", "value_b", "difference", "upstream"]),
         E.ExpectColumnValuesToBeInSet(column="measure", value_set=["frontier_gap", "funding_ratio"]),
         E.ExpectColumnValuesToBeBetween(column="difference_error", min_value=-1e-6, max_value=1e-6),
+        # a series republishing another's estimate is flagged next to it, never shown as confirmation
+        E.ExpectColumnValuesToBeInSet(column="shared_upstream_unflagged", value_set=[False]),
     ]
+
+
+def _provenance(E) -> list:
+    return [
+        E.ExpectCompoundColumnsToBeUnique(column_list=["source", "series"]),
+        *_not_null(E, ["source", "series", "upstream"]),
+        E.ExpectColumnValuesToBeInSet(column="shared_upstream_unflagged", value_set=[False]),
+    ]
+
+
+def _shared_upstream_checks(frame: pl.DataFrame, group: list[str], flag: str) -> pl.DataFrame:
+    """Rows whose upstream another source shares (within `group`) but whose `flag` column is empty."""
+    sources = pl.col("source").n_unique().over([*group, "upstream"])
+    return frame.with_columns(((sources > 1) & pl.col(flag).is_null()).alias("shared_upstream_unflagged"))
 
 
 def _relative(actual: pl.Expr, expected: pl.Expr) -> pl.Expr:
@@ -267,7 +283,7 @@ def _revision_checks(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _race_checks(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
+    return _shared_upstream_checks(frame, ["year", "measure"], "same_upstream_as").with_columns(
         (pl.col("difference") - (pl.col("value_a") - pl.col("value_b"))).alias("difference_error")
     )
 
@@ -285,4 +301,9 @@ FUNDING_MART_SUITES = {
         ["source", "series", "period", "region_code", "new_edition"],
     ),
     "marts.race_by_year": (_race, _race_checks, ["year", "measure", "source", "series", "metric"]),
+    "marts.funding_provenance": (
+        _provenance,
+        lambda frame: _shared_upstream_checks(frame, [], "shares_upstream_with"),
+        ["source", "series"],
+    ),
 }

@@ -14,6 +14,9 @@ import polars as pl
 
 from expectations.funding import FUNDING_MART_SUITES
 from expectations.gate import GateReport, validate
+from transforms.gaps import HOLE_DAYS, LINEAGE_SPLIT, TREND_WINDOWS
+from transforms.lineage import GRAPH_METHODS, UNRESOLVED
+from transforms.lineage import METHODS as LINEAGE_METHODS
 
 TOLERANCE = 1e-6  # gaps are rounded to 6 decimals (transforms/gaps.py)
 COUNTRY = r"^(?:[A-Z]{2}|unattributed)$"
@@ -29,7 +32,11 @@ class MartSuite:
 
 
 def _common(E, keys: list[str], not_null: list[str]) -> list:
-    checks = [E.ExpectCompoundColumnsToBeUnique(column_list=keys)]
+    checks = [
+        E.ExpectCompoundColumnsToBeUnique(column_list=keys)
+        if len(keys) > 1
+        else E.ExpectColumnValuesToBeUnique(column=keys[0])
+    ]
     checks += [E.ExpectColumnValuesToNotBeNull(column=c) for c in dict.fromkeys([*keys, *not_null])]
     if "attribution" in keys:
         checks.append(E.ExpectColumnValuesToBeInSet(column="attribution", value_set=MODES))
@@ -56,6 +63,59 @@ def _pair_derived(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _lag_derived(frame: pl.DataFrame) -> pl.DataFrame:
+    """A censored lag has no lag_days and a lower bound; an uncensored one equals its lower bound."""
+    return _pair_derived(frame).with_columns(
+        pl.when(pl.col("lag_censored"))
+        .then(pl.col("lag_days").is_null() & pl.col("lag_days_at_least").is_not_null())
+        .otherwise(pl.col("lag_days") == pl.col("lag_days_at_least"))
+        .fill_null(False)
+        .alias("lag_consistent"),
+        (pl.col("after_hole") == (pl.col("days_since_previous").fill_null(0) > HOLE_DAYS)).alias("hole_consistent"),
+    )
+
+
+def _trend_derived(frame: pl.DataFrame) -> pl.DataFrame:
+    """The compared snapshot lies within the stated tolerance of the window; no trend without one."""
+    return frame.with_columns(
+        (
+            pl.col("compared_with").is_null()
+            | ((pl.col("days_apart") - pl.col("window_days")).abs() <= pl.col("tolerance_days"))
+        ).alias("compared_within_tolerance"),
+        (pl.col("trend").is_null() == pl.col("gap_then").is_null()).alias("trend_iff_compared"),
+    )
+
+
+def _lineage_derived(frame: pl.DataFrame) -> pl.DataFrame:
+    """Resolved through the graph -> a root; unattributed -> no organisation."""
+    graph = pl.col("method").is_in(list(GRAPH_METHODS))
+    return frame.with_columns(
+        (graph == pl.col("root_model").is_not_null()).alias("root_iff_graph"),
+        ((pl.col("method") == UNRESOLVED) == pl.col("org_id").is_null()).alias("org_iff_resolved"),
+    )
+
+
+def _attribution_derived(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        ((pl.col("mode") != "lineage") | pl.col("method").is_in(list(LINEAGE_METHODS))).alias("lineage_method_known")
+    )
+
+
+def _coverage_derived(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lineage: the top-100 share with a known country is the chain share plus the architecture share."""
+    return frame.with_columns(
+        pl.when(pl.col("mode") == "lineage")
+        .then(pl.col("top100_chain_share") + pl.col("top100_architecture_share") - pl.col("top100_share"))
+        .otherwise(0.0)
+        .fill_null(0.0)
+        .alias("lineage_split_error"),
+        pl.when(pl.col("mode") == "lineage")
+        .then(True)
+        .otherwise(pl.all_horizontal(pl.col(c).is_null() for c in LINEAGE_SPLIT))
+        .alias("split_only_for_lineage"),
+    )
+
+
 def _topn_derived(frame: pl.DataFrame) -> pl.DataFrame:
     group = ["leaderboard", "snapshot_date", "attribution", "scope", "top_n"]
     return frame.with_columns(pl.col("share").sum().over(group).alias("share_sum_of_top_n"))
@@ -65,13 +125,27 @@ PAIR_KEYS = ["leaderboard", "snapshot_date", "attribution", "scope", "pair"]
 PAIR_NOT_NULL = ["leader", "follower", "leader_score", "follower_score", "gap", "leader_model", "follower_model"]
 
 MART_SUITES: dict[str, MartSuite] = {
+    "core.model_lineage": MartSuite(
+        lambda E: [
+            *_common(E, ["model_key"], ["model_id", "leaderboards", "method", "hops", "lineage_path", "evidence"]),
+            E.ExpectColumnValuesToBeInSet(column="method", value_set=list(LINEAGE_METHODS)),
+            E.ExpectColumnValuesToMatchRegex(column="country", regex=r"^[A-Z]{2}$"),
+            E.ExpectColumnValuesToBeBetween(column="hops", min_value=0),
+            E.ExpectColumnValuesToBeInSet(column="root_iff_graph", value_set=[True]),
+            E.ExpectColumnValuesToBeInSet(column="org_iff_resolved", value_set=[True]),
+        ],
+        ["model_key"],
+        _lineage_derived,
+    ),
     "core.model_attribution": MartSuite(
         lambda E: [
             *_common(E, ["leaderboard", "model_id", "mode"], ["method", "evidence"]),
             E.ExpectColumnValuesToBeInSet(column="mode", value_set=MODES),
             E.ExpectColumnValuesToMatchRegex(column="country", regex=r"^[A-Z]{2}$"),
+            E.ExpectColumnValuesToBeInSet(column="lineage_method_known", value_set=[True]),
         ],
         ["leaderboard", "model_id", "mode"],
+        _attribution_derived,
     ),
     "marts.model_scores": MartSuite(
         lambda E: [
@@ -92,12 +166,15 @@ MART_SUITES: dict[str, MartSuite] = {
     ),
     "marts.gap": MartSuite(
         lambda E: [
-            *_common(E, PAIR_KEYS, PAIR_NOT_NULL),
+            *_common(E, PAIR_KEYS, [*PAIR_NOT_NULL, "lag_censored", "lag_days_at_least", "after_hole"]),
             *_pair_checks(E),
-            E.ExpectColumnValuesToBeBetween(column="lag_days", min_value=0),
+            E.ExpectColumnValuesToBeBetween(column="lag_days", min_value=0),  # NULL (censored) is allowed
+            E.ExpectColumnValuesToBeBetween(column="lag_days_at_least", min_value=0),
+            E.ExpectColumnValuesToBeInSet(column="lag_consistent", value_set=[True]),
+            E.ExpectColumnValuesToBeInSet(column="hole_consistent", value_set=[True]),
         ],
         PAIR_KEYS,
-        _pair_derived,
+        _lag_derived,
     ),
     "marts.topn_share": MartSuite(
         lambda E: [
@@ -125,21 +202,35 @@ MART_SUITES: dict[str, MartSuite] = {
     ),
     "marts.gap_trend": MartSuite(
         lambda E: [
-            *_common(E, PAIR_KEYS, ["country_a", "country_b", "gap_a_minus_b"]),
+            *_common(E, [*PAIR_KEYS, "window_days"], ["country_a", "country_b", "gap_a_minus_b", "target_date"]),
             E.ExpectColumnValuesToBeInSet(column="trend", value_set=["closing", "widening", "flat", "leader changed"]),
-            E.ExpectColumnValuesToBeBetween(column="k", min_value=1),
+            E.ExpectColumnValuesToBeInSet(column="window_days", value_set=list(TREND_WINDOWS)),
+            E.ExpectColumnValuesToBeInSet(column="compared_within_tolerance", value_set=[True]),
+            E.ExpectColumnValuesToBeInSet(column="trend_iff_compared", value_set=[True]),
         ],
-        PAIR_KEYS,
+        [*PAIR_KEYS, "window_days"],
+        _trend_derived,
+    ),
+    "marts.snapshot_holes": MartSuite(
+        lambda E: [
+            *_common(E, ["leaderboard", "last_snapshot_before"], ["first_snapshot_after", "days_between"]),
+            E.ExpectColumnValuesToBeBetween(column="days_between", min_value=HOLE_DAYS + 1),
+            E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="first_snapshot_after", column_B="last_snapshot_before"),
+        ],
+        ["leaderboard", "last_snapshot_before"],
     ),
     "marts.attribution_coverage": MartSuite(
         lambda E: [
             *_common(E, ["leaderboard", "snapshot_date", "mode"], ["models", "rows_share", "org_rows_share"]),
             *(
                 E.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1)
-                for c in ("rows_share", "top100_share", "org_rows_share", "org_top100_share")
+                for c in ("rows_share", "top100_share", "org_rows_share", "org_top100_share", *LINEAGE_SPLIT)
             ),
+            E.ExpectColumnValuesToBeBetween(column="lineage_split_error", min_value=-TOLERANCE, max_value=TOLERANCE),
+            E.ExpectColumnValuesToBeInSet(column="split_only_for_lineage", value_set=[True]),
         ],
         ["leaderboard", "snapshot_date", "mode"],
+        _coverage_derived,
     ),
     "marts.unattributed": MartSuite(
         lambda E: [

@@ -29,6 +29,7 @@ INTERACTIVE_PAGE = "charts.html"
 COVERAGE_TABLE = ("marts", "attribution_coverage")
 # The report shows the headline scope: every model on the board (marts.gap also has filtered scopes).
 HEADLINE_GAP = "SELECT * FROM marts.gap WHERE scope = 'all'"
+HEADLINE_TREND = "SELECT * FROM marts.gap_trend WHERE scope = 'all'"
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,11 @@ class PublishedReport:
 
 
 def latest_gaps(warehouse: Path) -> list[dict]:
-    """The latest gap per leaderboard, mode and pair, for the run summary."""
+    """The latest gap per leaderboard, mode and pair, with its change over 30 and 90 days, for the
+    run summary."""
     with store.connect(warehouse, read_only=True) as con:
-        return latest_gap_records(store.read_table(con, HEADLINE_GAP))
+        trend = store.read_table(con, HEADLINE_TREND) if _table_exists(con, "marts", "gap_trend") else None
+        return latest_gap_records(store.read_table(con, HEADLINE_GAP), trend)
 
 
 def _run_record(row) -> RunRecord:

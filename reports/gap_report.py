@@ -13,16 +13,16 @@ from datetime import date, datetime
 
 import polars as pl
 
-from reports.charts import HEADLINE_MODE, MODES, board_order, country_name
+from reports.charts import HEADLINE_MODE, MODES, board_order
+from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, in_prose, lag_phrase
 from transforms.boards import leaderboard
+from transforms.gaps import TREND_WINDOWS
 
 STATUSES = ("published", "skipped", "quarantined")
 PAIR_KEY = ("leaderboard", "attribution", "pair")
 HEADLINE_PAIR = "US–CN"
-# marts.gap columns of a censored lag (the leader's recorded history does not reach back far enough):
-# read when present, so the report says "at least N days" the day the mart carries them.
-LAG_CENSORED_COLUMN = "lag_censored"
-LAG_AT_LEAST_COLUMN = "lag_at_least_days"
+# marts.gap's time lag: days behind, or censored with a lower bound (reports.wording.lag_phrase words it)
+LAG_COLUMNS = ("lag_days", "lag_censored", "lag_days_at_least")
 SHORT_REASON = 60  # characters of a quarantine reason in the table; the ledger keeps all of it
 
 
@@ -41,38 +41,67 @@ def _pair_label(a: str, b: str) -> str:
     return f"{first}–{second}"
 
 
-def latest_gap_records(gap: pl.DataFrame) -> list[dict]:
-    """The latest snapshot's gap per leaderboard, attribution mode and country pair (JSON-ready).
+def _trends_by_row(trend: pl.DataFrame | None) -> dict[tuple, list[dict]]:
+    """marts.gap_trend rows (one scope) -> (leaderboard, attribution, pair, snapshot date) -> each
+    window's comparison, in window order (JSON-ready)."""
+    if trend is None or trend.is_empty():
+        return {}
+    out: dict[tuple, list[dict]] = {}
+    for t in trend.sort("window_days").iter_rows(named=True):
+        key = (t["leaderboard"], t["attribution"], t["pair"], t["snapshot_date"])
+        out.setdefault(key, []).append(
+            {
+                "window_days": t["window_days"],
+                "compared_with": t["compared_with"].isoformat() if t["compared_with"] else None,
+                "country_a": t["country_a"],
+                "country_b": t["country_b"],
+                "gap_then": t["gap_then"],  # first country of the pair minus the second, then
+                "abs_gap_change": t["abs_gap_change"],
+                "trend": t["trend"],
+            }
+        )
+    return out
+
+
+def latest_gap_records(gap: pl.DataFrame, trend: pl.DataFrame | None = None) -> list[dict]:
+    """The latest snapshot's gap per leaderboard, attribution mode and country pair (JSON-ready),
+    with its time lag (marts.gap: censored lags carry their lower bound) and, when `trend`
+    (marts.gap_trend, same scope) is given, its change over 30 and 90 days (`trends`).
 
     Stored in each run's summary, so the next run can say what changed since.
     """
     if gap.is_empty():
         return []
+    trends = _trends_by_row(trend)
     latest = (
         gap.sort("snapshot_date")
         .with_columns(
             pl.struct("leader", "follower")
             .map_elements(lambda r: _pair_label(r["leader"], r["follower"]), return_dtype=pl.String)
-            .alias("pair")
+            .alias("pair_label"),
+            *([] if "pair" in gap.columns else [pl.lit(None, dtype=pl.String).alias("pair")]),
         )
-        .group_by(PAIR_KEY, maintain_order=True)
+        .group_by("leaderboard", "attribution", "pair_label", maintain_order=True)
         .last()
-        .sort(PAIR_KEY)
+        .sort("leaderboard", "attribution", "pair_label")
     )
     return [
         {
             "leaderboard": r["leaderboard"],
             "attribution": r["attribution"],
-            "pair": r["pair"],
+            "pair": r["pair_label"],
             "snapshot_date": r["snapshot_date"].isoformat(),
             "leader": r["leader"],
             "follower": r["follower"],
             "leader_score": r["leader_score"],
             "follower_score": r["follower_score"],
             "gap": r["gap"],
-            "lag_days": r.get("lag_days"),
-            **({"lag_censored": bool(r[LAG_CENSORED_COLUMN])} if r.get(LAG_CENSORED_COLUMN) is not None else {}),
-            **({"lag_at_least_days": r[LAG_AT_LEAST_COLUMN]} if r.get(LAG_AT_LEAST_COLUMN) is not None else {}),
+            **{k: r.get(k) for k in LAG_COLUMNS},
+            **(
+                {"trends": trends.get((r["leaderboard"], r["attribution"], r["pair"], r["snapshot_date"]), [])}
+                if trend is not None
+                else {}
+            ),
         }
         for r in latest.iter_rows(named=True)
     ]
@@ -108,8 +137,11 @@ def latest_coverage(coverage: pl.DataFrame) -> pl.DataFrame:
         .group_by("leaderboard", "mode", maintain_order=True)
         .last()
         .sort("leaderboard", "mode")
-        .select("leaderboard", "mode", "snapshot_date", "rows_share", "top100_share")
-    )
+        .select(
+            "leaderboard", "mode", "snapshot_date", "rows_share", "top100_share",
+            *(c for c in ("top100_chain_share", "top100_architecture_share") if c in coverage.columns),
+        )
+    )  # fmt: skip
 
 
 def _reasons(raw: str | None) -> list[dict]:
@@ -205,12 +237,6 @@ def quarantine_rows(loads: pl.DataFrame, run_id: str | None) -> list[dict]:
 # --- the answer first: one sentence per leaderboard, then compact tables --------------------------
 
 
-def _in_prose(code: str) -> str:
-    """A country inside a sentence: "the US", "China"."""
-    name = country_name(code)
-    return f"the {name}" if name in ("US", "UK") else name
-
-
 def _score(value: float, board: str) -> str:
     return f"{value:,.{leaderboard(board).decimals}f}"
 
@@ -220,56 +246,64 @@ def _amount(value: float, board: str) -> str:
     return f"{value:,.{facts.decimals}f} {facts.unit}"
 
 
-def lag_phrase(follower: str, lag_days: int | None, censored: bool = False, at_least_days: int | None = None) -> str:
-    """How far behind the follower is, in days; a censored lag is a lower bound, never a number."""
-    name = _in_prose(follower)
-    if censored:
-        if at_least_days is not None:
-            return f"{name} is at least {at_least_days} days behind"
-        return f"how many days {name} is behind is unknown (the recorded history is too short)"
-    if lag_days is None:
-        return f"how many days {name} is behind is unknown"
-    return f"{name} is {lag_days} day{'s' if lag_days != 1 else ''} behind"
-
-
 def _change_clause(change: str) -> str:
     if change in ("first recorded run", "new"):
         return "first value recorded (no earlier run to compare with)"
     return f"since the previous run: {change}"
 
 
-def headline_sentence(
-    row: dict, change: str, *, lag_censored: bool = False, lag_at_least_days: int | None = None
-) -> str:
-    """One sentence with the answer for a leaderboard: who leads, by how much, as of which snapshot,
-    how many days behind the other is ("at least N days" when censored), what changed since the last run.
+def trend_clause(row: dict) -> str | None:
+    """The change over the shortest window with a comparison: "over 90 days (vs 2024-12-11): the lead
+    changed (the US led by 0.99 points)", "over 30 days (vs ...): widening by 4 Elo (from 32)"; with no
+    snapshot near enough in any window, says so. None when the record carries no trends."""
+    if "trends" not in row:
+        return None
+    known = [t for t in row["trends"] if t.get("trend")]
+    if not known:
+        windows = " or ".join(str(w) for w in TREND_WINDOWS)
+        return f"no snapshot near {windows} days earlier to compare with"
+    t, board = known[0], row["leaderboard"]
+    head = f"over {t['window_days']} days (vs {t['compared_with']})"
+    then = abs(t["gap_then"])
+    if t["trend"] == "leader changed":
+        led = t["country_a"] if t["gap_then"] > 0 else t["country_b"]
+        return f"{head}: the lead changed ({in_prose(led)} led by {_amount(then, board)})"
+    if t["trend"] == "flat":
+        return f"{head}: flat (was {_amount(then, board)})"
+    return f"{head}: {t['trend']} by {_amount(abs(t['abs_gap_change']), board)} (from {_score(then, board)})"
 
-    `row`: a latest_gap_records entry; `change`: change_since's answer."""
+
+def headline_sentence(row: dict, change: str, top100_share: float | None = None) -> str:
+    """One sentence with the answer for a leaderboard: who leads, by how much, as of which snapshot
+    (and how much of the top 100 the mode can place, when not all), how many days behind the other
+    is ("at least N days" when censored), the change over 30/90 days, and since the last run.
+
+    `row`: a latest_gap_records entry; `change`: change_since's answer; `top100_share`:
+    marts.attribution_coverage of that snapshot and mode."""
     board, leader, follower = row["leaderboard"], row["leader"], row["follower"]
     facts = leaderboard(board)
     scores = f"{_score(row['leader_score'], board)} vs {_score(row['follower_score'], board)}"
+    if top100_share is not None and top100_share < 1:
+        scores += f"; {coverage_phrase(top100_share)}"
     if round(row["gap"], facts.decimals) == 0:
-        lead = f"{_in_prose(leader)} and {_in_prose(follower)} are level ({scores})"
+        lead = f"{in_prose(leader)} and {in_prose(follower)} are level ({scores})"
     else:
-        lead = f"{_in_prose(leader)} leads {_in_prose(follower)} by {_amount(row['gap'], board)} ({scores})"
-    lag = lag_phrase(follower, row.get("lag_days"), lag_censored, lag_at_least_days)
-    return f"**{facts.title}**, {row['snapshot_date']}: {lead}; {lag}; {_change_clause(change)}."
-
-
-def _censoring(row: dict) -> dict:
-    return {"lag_censored": bool(row.get("lag_censored")), "lag_at_least_days": row.get("lag_at_least_days")}
+        lead = f"{in_prose(leader)} leads {in_prose(follower)} by {_amount(row['gap'], board)} ({scores})"
+    clauses = [
+        lead,
+        lag_phrase(follower, row.get("lag_days"), row.get("lag_censored"), row.get("lag_days_at_least"), prose=True),
+        trend_clause(row),
+        _change_clause(change),
+    ]
+    return f"**{facts.title}**, {row['snapshot_date']}: " + "; ".join(c for c in clauses if c) + "."
 
 
 def _behind(row: dict) -> str:
-    if row.get("lag_censored"):
-        at_least = row.get("lag_at_least_days")
-        return f"{row['follower']} at least {at_least} days" if at_least is not None else f"{row['follower']} unknown"
-    lag = row.get("lag_days")
-    return f"{row['follower']} {lag} days" if lag is not None else f"{row['follower']} unknown"
+    return lag_phrase(row["follower"], row.get("lag_days"), row.get("lag_censored"), row.get("lag_days_at_least"))
 
 
-SAME_VALUE = ("snapshot_date", "leader", "follower", "leader_score", "follower_score", "gap", "lag_days",
-              "lag_censored", "lag_at_least_days", "change")  # fmt: skip
+SAME_VALUE = ("snapshot_date", "leader", "follower", "leader_score", "follower_score", "gap", *LAG_COLUMNS,
+              "change")  # fmt: skip
 
 
 def collapse_modes(rows: list[dict]) -> list[dict]:
@@ -322,15 +356,30 @@ def _percent(share: float | None) -> str:
     return "" if share is None else f"{100 * share:.1f}%"
 
 
-def answer_lines(changes: list[dict]) -> list[str]:
-    """The report's opening: one sentence per leaderboard (US-China, publisher mode, all models)."""
+def top100_shares(coverage: pl.DataFrame | None) -> dict[tuple[str, str, str], float]:
+    """(leaderboard, snapshot date, mode) -> share of the top 100 with a known country."""
+    if coverage is None or coverage.is_empty():
+        return {}
+    return {
+        (r["leaderboard"], r["snapshot_date"].isoformat(), r["mode"]): r["top100_share"]
+        for r in coverage.select("leaderboard", "snapshot_date", "mode", "top100_share").iter_rows(named=True)
+    }
+
+
+def answer_lines(changes: list[dict], shares: dict[tuple[str, str, str], float] | None = None) -> list[str]:
+    """The report's opening: one sentence per leaderboard (US-China, publisher mode, all models);
+    `shares`: top100_shares of the attribution coverage."""
     headline = sorted(
         (r for r in changes if r["pair"] == HEADLINE_PAIR and r["attribution"] == HEADLINE_MODE),
         key=lambda r: board_order(r["leaderboard"]),
     )
     if not headline:
         return ["No US–China gap published yet (no snapshot with both countries on the board)."]
-    lines = [f"- {headline_sentence(r, r['change'], **_censoring(r))}" for r in headline]
+    shares = shares or {}
+    lines = [
+        f"- {headline_sentence(r, r['change'], shares.get((r['leaderboard'], r['snapshot_date'], r['attribution'])))}"
+        for r in headline
+    ]
     lines += [
         "",
         f"US–China, {HEADLINE_MODE} attribution, every model on the board (scope `all`). *Days behind*: how long "
@@ -338,10 +387,14 @@ def answer_lines(changes: list[dict]) -> list[str]:
         "README, *Publishing a number*.",
     ]
     if any(r.get("lag_censored") for r in headline):
-        lines.append(
-            "*At least N days*: the leader's recorded history does not reach back far enough to say exactly; "
-            "the true lag is N days or more."
-        )
+        lines += ["", f"*{AT_LEAST[0].upper()}{AT_LEAST[1:]}*: {AT_LEAST_MEANS}."]
+    if any("trends" in r for r in headline):
+        windows = " and ".join(f"{w} days (±{t})" for w, t in TREND_WINDOWS.items())
+        lines += [
+            "",
+            f"*Over N days*: against the snapshot nearest to {windows} before, by calendar date "
+            "(`marts.gap_trend`); none when no snapshot lies that near.",
+        ]
     return lines
 
 
@@ -368,7 +421,7 @@ def report_markdown(
 
     current = summary.get("latest_gaps") or []
     changes = gap_changes(current, previous.summary.get("latest_gaps") if previous else None) if current else []
-    lines += ["## The answer", "", *answer_lines(changes)]
+    lines += ["## The answer", "", *answer_lines(changes, top100_shares(coverage))]
 
     if changes:
         # Narrow enough for the Prefect UI at a laptop's width (its tables do not wrap): the scores and
@@ -381,14 +434,14 @@ def report_markdown(
         if us_cn:
             lines += ["", "## US–China in every attribution mode", ""]
             lines += _table(
-                ["leaderboard", "attribution", "snapshot", "gap", "behind", "change since previous run"],
+                ["leaderboard", "attribution", "snapshot", "gap", "time lag", "change since previous run"],
                 [[r["leaderboard"], r["attribution"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"]]
                  for r in us_cn],
             )  # fmt: skip
         if others:
             lines += ["", f"## Other country pairs ({HEADLINE_MODE} attribution)", ""]
             lines += _table(
-                ["pair", "leaderboard", "snapshot", "gap", "behind", "change since previous run"],
+                ["pair", "leaderboard", "snapshot", "gap", "time lag", "change since previous run"],
                 [[r["pair"], r["leaderboard"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"]]
                  for r in others],
             )  # fmt: skip
@@ -440,21 +493,17 @@ def report_markdown(
         lines.append("Attribution coverage: `marts.attribution_coverage` is empty.")
     else:
         lines += _table(
-            ["leaderboard", "mode", "snapshot", "rows attributed", "top 100 attributed"],
-            [
-                [
-                    r["leaderboard"],
-                    r["mode"],
-                    r["snapshot_date"],
-                    _percent(r["rows_share"]),
-                    _percent(r["top100_share"]),
-                ]
-                for r in latest_coverage(coverage).iter_rows(named=True)
-            ],
-        )
+            ["leaderboard", "mode", "snapshot", "rows attributed", "top 100 attributed",
+             "top 100 by lineage chain", "top 100 by exclusive architecture"],
+            [[r["leaderboard"], r["mode"], r["snapshot_date"], _percent(r["rows_share"]), _percent(r["top100_share"]),
+              _percent(r.get("top100_chain_share")), _percent(r.get("top100_architecture_share"))]
+             for r in latest_coverage(coverage).iter_rows(named=True)],
+        )  # fmt: skip
         lines += [
             "",
-            "Share of the board's rows (and of its top 100) whose country is known; the rest is `unattributed`.",
+            "Share of the board's rows (and of its top 100) whose country is known; the rest is `unattributed`. "
+            "Lineage is split by how it was found: a base-model chain to a foundation-model developer (reported "
+            "or curated edges), or an architecture whose weights come from one developer alone.",
         ]
 
     if chart_src:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from expectations.marts import validate_mart
-from sources.funding import AIIndex, PublishedFigures
+from sources.funding import CSET, ETO, AIIndex, PublishedFigures
 from transforms import funding_marts as fm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,11 +20,17 @@ AI_INDEX_FILE = "private-investment-in-artificial-intelligence.csv"
 
 def loaded(source, path: Path, load_id: str) -> pl.DataFrame:
     """A file as the core table holds it after a publish."""
-    [ref] = source.discover(str(path))
-    frame = source.parse(path.read_bytes(), ref).frame
+    [ref] = [r for r in source.discover(str(path)) if path.is_dir() or r.location.endswith(path.name)]
+    frame = source.parse(Path(ref.location).read_bytes(), ref).frame
     return frame.with_columns(
         pl.lit(load_id).alias("load_id"), pl.lit(source.name).alias("source"), pl.lit(ref.key).alias("snapshot_key")
     )
+
+
+def gap_rows(observations: pl.DataFrame) -> pl.DataFrame:
+    """marts.funding_gap_all_editions as the mart builder makes it: with each series' upstream."""
+    provenance = fm.series_provenance(observations, fm.load_provenance())
+    return fm.with_upstream(fm.funding_gap(observations), provenance)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +70,7 @@ def test_gap_is_latest_edition_by_default_all_editions_kept(observations):
     assert (y2023["2026-04"]["value_a"], y2023["2026-04"]["value_b"]) == (70788996414, 9430269169)
     assert y2023["2026-04"]["difference"] == 70788996414 - 9430269169
     columns = fm.FUNDING_MART_COLUMNS["marts.funding_gap_all_editions"]
-    assert validate_mart("marts.funding_gap_all_editions", fm.funding_gap(observations).select(columns)).success
+    assert validate_mart("marts.funding_gap_all_editions", gap_rows(observations).select(columns)).success
 
 
 def test_revisions_list_what_a_newer_edition_changed(observations):
@@ -102,7 +108,7 @@ def test_race_by_year_puts_the_year_end_gap_next_to_funding(observations):
         ],
         orient="row",
     )  # fmt: skip
-    race = fm.race_by_year(gap, fm.funding_gap(observations))
+    race = fm.race_by_year(gap, gap_rows(observations))
     frontier = race.filter(measure="frontier_gap")
     assert frontier.select("year", "as_of", "value_a", "value_b", "difference").rows() == [
         (2024, "2024-12-11", 43.9, 42.91, 0.99),
@@ -116,7 +122,7 @@ def test_race_by_year_puts_the_year_end_gap_next_to_funding(observations):
 
 
 def test_a_mart_gate_catches_a_wrong_ratio(observations):
-    gap = fm.funding_gap(observations).select(fm.FUNDING_MART_COLUMNS["marts.funding_gap_all_editions"])
+    gap = gap_rows(observations).select(fm.FUNDING_MART_COLUMNS["marts.funding_gap_all_editions"])
     broken = gap.with_columns(pl.col("ratio") * 1.5)
     report = validate_mart("marts.funding_gap_all_editions", broken)
     assert not report.success and {f["column"] for f in report.failures} == {"ratio_error"}
@@ -132,3 +138,72 @@ def test_overlapping_compilations_give_one_figure_each(observations):
     assert len(kept) == len(bundled) and set(kept["load_id"]) == {"published"}  # the more complete load wins
     [row] = fm.funding_gap(kept).filter(pl.col("series").str.contains("Courseon")).iter_rows(named=True)
     assert (row["year"], row["value_a"], row["value_b"]) == (2023, 67.22, 7.76)
+
+
+@pytest.fixture(scope="module")
+def cset_and_eto() -> pl.DataFrame:
+    return pl.concat(
+        [
+            loaded(CSET(), FUNDING / "cset_owid", "cset-2025"),
+            loaded(
+                ETO(), FUNDING / "eto_country_activity_tracker" / "2024-12" / "companies_yearly_estimated.csv", "eto-e"
+            ),
+            loaded(AIIndex(), FUNDING / "ai_index_owid" / "2025-04" / AI_INDEX_FILE, "ai-2025-04"),
+        ],
+        how="diagonal_relaxed",
+    )
+
+
+def test_cset_and_eto_are_one_estimate_republished(cset_and_eto):
+    # the evidence: the two feeds give the same US/CN ratio every year 2014-2023, one in constant 2021
+    # dollars (OWID), the other in nominal millions (ETO)
+    gap = fm.funding_gap(cset_and_eto).filter(metric="private_investment", segment="all")
+    both = gap.filter(pl.col("source").is_in(["funding-cset", "funding-eto"]), pl.col("year") <= 2023)
+    ratios = both.pivot(on="source", index="year", values="ratio").drop_nulls().sort("year")
+    assert ratios["year"].to_list() == list(range(2014, 2024))
+    assert (ratios["funding-cset"] - ratios["funding-eto"]).abs().max() < 1e-6
+    # so provenance records one upstream, and each names the other
+    provenance = fm.series_provenance(cset_and_eto, fm.load_provenance())
+    by_source = {r["source"]: r for r in provenance.iter_rows(named=True)}
+    assert by_source["funding-cset"]["upstream"] == by_source["funding-eto"]["upstream"] == "cset"
+    assert (by_source["funding-cset"]["shares_upstream_with"], by_source["funding-eto"]["shares_upstream_with"]) == (
+        "funding-eto", "funding-cset"
+    )  # fmt: skip
+    assert by_source["funding-ai-index"]["upstream"] == "ai-index-quid"
+    assert by_source["funding-ai-index"]["shares_upstream_with"] is None
+    assert validate_mart(
+        "marts.funding_provenance", provenance.select(fm.FUNDING_MART_COLUMNS["marts.funding_provenance"])
+    ).success
+
+
+def test_race_by_year_never_shows_a_republished_estimate_as_confirmation(cset_and_eto):
+    race = fm.race_by_year(None, gap_rows(cset_and_eto))
+    y2023 = {r["source"]: r for r in race.filter(year=2023).iter_rows(named=True)}
+    assert y2023["funding-eto"]["same_upstream_as"] == "funding-cset"
+    assert y2023["funding-cset"]["same_upstream_as"] == "funding-eto"
+    assert y2023["funding-ai-index"]["same_upstream_as"] is None  # an independent estimate
+    assert validate_mart("marts.race_by_year", race).success
+    # the gate refuses a race table that hides it
+    hidden = race.with_columns(pl.lit(None, dtype=pl.Utf8).alias("same_upstream_as"))
+    report = validate_mart("marts.race_by_year", hidden)
+    assert not report.success and {f["column"] for f in report.failures} == {"shared_upstream_unflagged"}
+
+
+def test_a_series_no_provenance_rule_matches_is_its_own_upstream(observations):
+    unknown = (
+        observations.filter(source="funding-published").head(1).with_columns(pl.lit("Someone new").alias("series"))
+    )
+    [row] = fm.series_provenance(unknown, fm.load_provenance()).iter_rows(named=True)
+    assert (row["upstream"], row["derived_from"]) == ("funding-published:Someone new", None)
+
+
+def test_every_bundled_funding_series_has_its_provenance(bundled_run):
+    from conftest import query
+
+    warehouse, _ = bundled_run
+    assert query(warehouse, "SELECT count(*) FROM marts.funding_provenance WHERE derived_from IS NULL") == [(0,)]
+    assert query(
+        warehouse,
+        "SELECT source, upstream, shares_upstream_with FROM marts.funding_provenance "
+        "WHERE source IN ('funding-cset', 'funding-eto') ORDER BY 1",
+    ) == [("funding-cset", "cset", "funding-eto"), ("funding-eto", "cset", "funding-cset")]

@@ -106,10 +106,21 @@ def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled
         report.split("## The answer")[1]
         .lstrip()
         .startswith(
-            "- **Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 281 days behind"
+            "- **Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 306 days "
+            "behind; no snapshot near 30 or 90 days earlier to compare with;"
         )
     )
-    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days |" in report
+    assert (
+        "- **Open LLM Leaderboard v2**, 2025-03-21: China leads the US by 3.13 points (47.98 vs 44.85; country known "
+        "for 16% of the top 100); the US is 20 days behind; over 90 days (vs 2024-12-11): the lead changed (the US "
+        "led by 0.99 points);"
+    ) in report
+    assert (
+        "- **Open LLM Leaderboard v1**, 2024-07-07: the US leads China by 3.09 points (80.48 vs 77.39; country known "
+        "for 19% of the top 100); China is at least 18 days behind;"
+    ) in report
+    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days behind |" in report
+    assert "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 306 days behind |" in report
     assert "![US minus China best score on Chatbot Arena (text)](us-cn-gap-arena-text.svg)" in report
 
 
@@ -133,4 +144,4 @@ def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, 
     report = (tmp_path / "reports" / "gap-report.md").read_text()
     assert "This run loaded nothing: it rebuilt the marts" in report
     # compared with the run that loaded the warehouse
-    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days | no new snapshot |" in report
+    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days behind | no new snapshot |" in report

@@ -97,11 +97,13 @@ def test_daily_deployment_run_loads_the_warehouse_and_publishes_artifacts(stack)
     assert set(artifacts) == ARTIFACT_KEYS
     report = artifacts["aigap-gap-report"]
     assert report["type"] == "markdown"
+    # two snapshots: the record starts on the first, so the lag is a lower bound, and no 30/90-day comparison
     assert (
-        "- **Open LLM Leaderboard v2**, 2024-08-30: China leads the US by 0.75 points (42.49 vs 41.74)"
-        in report["data"]
+        "- **Open LLM Leaderboard v2**, 2024-08-30: China leads the US by 0.75 points (42.49 vs 41.74; country known "
+        "for 44% of the top 100); the US is at least 48 days behind; no snapshot near 30 or 90 days earlier to "
+        "compare with;" in report["data"]
     )
-    assert "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points |" in report["data"]
+    assert "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points | US at least 48 days behind |" in report["data"]
     assert "## Attribution coverage" in report["data"]
     assert "| open-llm-v2 | lineage | 2024-08-30 |" in report["data"]  # the latest snapshot's coverage, per mode
     assert artifacts["aigap-quarantined-loads"]["type"] == "table"

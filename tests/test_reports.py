@@ -20,13 +20,23 @@ from reports.gap_report import (
     short_check,
     short_raw_file,
     short_reason,
+    trend_clause,
 )
+from reports.wording import lag_phrase
 
 
 def gap_frame(rows):
     columns = ["leaderboard", "snapshot_date", "attribution", "leader", "follower", "leader_score", "follower_score"]
     frame = pl.DataFrame([dict(zip(columns, r, strict=True)) for r in rows])
-    return frame.with_columns((pl.col("leader_score") - pl.col("follower_score")).round(6).alias("gap"))
+    start = pl.col("snapshot_date").min().over("leaderboard")
+    return frame.with_columns(
+        (pl.col("leader_score") - pl.col("follower_score")).round(6).alias("gap"),
+        # as in marts.gap on these two snapshots: the leader was already there on the first one, so every lag
+        # is censored, a lower bound (0 days on 2024-07-13, at least 48 on 2024-08-30)
+        pl.lit(None, dtype=pl.Int64).alias("lag_days"),
+        pl.lit(True).alias("lag_censored"),
+        (pl.col("snapshot_date") - start).dt.total_days().alias("lag_days_at_least"),
+    )
 
 
 # the US-CN values of the bundled Open LLM v2 snapshots 2024-07-13 and 2024-08-30 (tests/test_pipeline.py)
@@ -131,8 +141,9 @@ def latest(board, mode, leader, follower, scores, day, lag, pair="US–CN"):
             "gap": round(scores[0] - scores[1], 6), "lag_days": lag}  # fmt: skip
 
 
+# the latest US-CN values of the bundled data (README, tests/test_orchestration.py)
 ARENA = [
-    latest("arena-text", m, "US", "CN", (1503.0, 1467.0), "2026-04-08", 281) for m in ("publisher", "lineage", "family")
+    latest("arena-text", m, "US", "CN", (1503.0, 1467.0), "2026-04-08", 306) for m in ("publisher", "lineage", "family")
 ]
 V2 = [
     latest("open-llm-v2", "publisher", "CN", "US", (47.98, 44.85), "2025-03-21", 20),
@@ -142,21 +153,75 @@ V2 = [
 ]
 
 
+def test_one_phrase_for_a_lag_wherever_it_is_printed():
+    # marts.gap: lag_days, lag_censored, lag_days_at_least; the CLI, tables and tooltips use the short form
+    assert lag_phrase("CN", 306, False, 306) == "CN 306 days behind"
+    assert lag_phrase("CN", None, True, 18) == "CN at least 18 days behind"
+    assert lag_phrase("CN", None, True, None) == "CN: lag unknown"
+    assert lag_phrase("US", 1, False, 1, prose=True) == "the US is 1 day behind"
+    assert lag_phrase("CN", None, True, 0, prose=True) == "China is at least 0 days behind"  # never "0 days"
+    assert lag_phrase("CN", None, None, None, prose=True) == "how many days China is behind is unknown"
+
+
 def test_headline_sentence_gives_the_answer_with_its_date_lag_and_change():
     assert headline_sentence(ARENA[0], "no new snapshot") == (
-        "**Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 281 days "
+        "**Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 306 days "
         "behind; since the previous run: no new snapshot."
     )
-    assert headline_sentence(V2[0], "-0.20 (narrowing; was 3.33 on 2025-03-01)") == (
-        "**Open LLM Leaderboard v2**, 2025-03-21: China leads the US by 3.13 points (47.98 vs 44.85); the US is "
-        "20 days behind; since the previous run: -0.20 (narrowing; was 3.33 on 2025-03-01)."
+    # the publisher frontier on v2 rests on the 16% of the top 100 that publisher attribution can place
+    assert headline_sentence(V2[0], "-0.20 (narrowing; was 3.33 on 2025-03-01)", top100_share=0.16) == (
+        "**Open LLM Leaderboard v2**, 2025-03-21: China leads the US by 3.13 points (47.98 vs 44.85; country known "
+        "for 16% of the top 100); the US is 20 days behind; since the previous run: -0.20 (narrowing; was 3.33 on "
+        "2025-03-01)."
     )
-    # censored: the leader's recorded history does not reach back far enough, so a lower bound, never a number
-    censored = headline_sentence(V2[0], "first recorded run", lag_censored=True, lag_at_least_days=20)
-    assert "the US is at least 20 days behind;" in censored and "is 20 days" not in censored
-    assert censored.endswith("first value recorded (no earlier run to compare with).")
-    unknown = headline_sentence({**V2[0], "lag_days": None}, "new", lag_censored=True)
-    assert "how many days the US is behind is unknown (the recorded history is too short)" in unknown
+    # censored (marts.gap.lag_censored): the record does not reach back far enough, so a lower bound
+    censored = {**V2[0], "lag_days": None, "lag_censored": True, "lag_days_at_least": 20}
+    sentence = headline_sentence(censored, "first recorded run")
+    assert "the US is at least 20 days behind;" in sentence and "is 20 days" not in sentence
+    assert sentence.endswith("first value recorded (no earlier run to compare with).")
+    unknown = headline_sentence({**censored, "lag_days_at_least": None}, "new")
+    assert "how many days the US is behind is unknown;" in unknown
+
+
+def trend_frame(rows):
+    """marts.gap_trend rows (US-CN, scope all) from (leaderboard, date, mode, window, compared_with, gap then,
+    US minus China now, trend)."""
+    columns = ["leaderboard", "snapshot_date", "attribution", "window_days", "compared_with", "gap_then",
+               "gap_a_minus_b", "trend"]  # fmt: skip
+    frame = pl.DataFrame(
+        [dict(zip(columns, r, strict=True)) for r in rows], schema_overrides={"compared_with": pl.Date}
+    )
+    return frame.with_columns(
+        pl.lit("all").alias("scope"), pl.lit("US-CN").alias("pair"), pl.lit("US").alias("country_a"),
+        pl.lit("CN").alias("country_b"),
+        (pl.col("gap_a_minus_b").abs() - pl.col("gap_then").abs()).round(6).alias("abs_gap_change"),
+    )  # fmt: skip
+
+
+def test_the_change_over_30_and_90_days_is_by_calendar_date_and_says_when_unknown():
+    # the bundled data's latest snapshots: v2 2025-03-21 against 2024-12-11 (90 days, ±21: 100 days apart),
+    # the Arena's 2026-04-08 has no snapshot near 30 or 90 days earlier (the 2025-08 -> 2026-03 hole)
+    gap = pl.DataFrame(
+        [{"leaderboard": b, "snapshot_date": d, "attribution": "publisher", "scope": "all", "pair": "US-CN",
+          "leader": lead, "follower": f, "leader_score": ls, "follower_score": fs, "gap": round(ls - fs, 6),
+          "lag_days": lag, "lag_censored": False, "lag_days_at_least": lag}
+         for b, d, lead, f, ls, fs, lag in (("open-llm-v2", date(2025, 3, 21), "CN", "US", 47.98, 44.85, 20),
+                                         ("arena-text", date(2026, 4, 8), "US", "CN", 1503.0, 1467.0, 306))]
+    )  # fmt: skip
+    trend = trend_frame(
+        [("open-llm-v2", date(2025, 3, 21), "publisher", 30, None, None, -3.13, None),
+         ("open-llm-v2", date(2025, 3, 21), "publisher", 90, date(2024, 12, 11), 0.99, -3.13, "leader changed"),
+         ("arena-text", date(2026, 4, 8), "publisher", 30, None, None, 36.0, None),
+         ("arena-text", date(2026, 4, 8), "publisher", 90, None, None, 36.0, None)]
+    )  # fmt: skip
+    arena, v2 = latest_gap_records(gap, trend)
+    assert [t["window_days"] for t in v2["trends"]] == [30, 90]
+    assert trend_clause(v2) == "over 90 days (vs 2024-12-11): the lead changed (the US led by 0.99 points)"
+    assert trend_clause(arena) == "no snapshot near 30 or 90 days earlier to compare with"
+    assert "no snapshot near 30 or 90 days earlier" in headline_sentence(arena, "new")
+    widening = {**v2, "trends": [{**v2["trends"][1], "gap_then": -1.5, "abs_gap_change": 1.63, "trend": "widening"}]}
+    assert trend_clause(widening) == "over 90 days (vs 2024-12-11): widening by 1.63 points (from 1.50)"
+    assert trend_clause(latest_gap_records(gap)[1]) is None  # no trend mart given: nothing claimed
 
 
 def test_modes_that_agree_are_one_row():
@@ -171,8 +236,8 @@ def test_modes_that_agree_are_one_row():
 
 def test_report_leads_with_the_answer_then_compact_tables():
     previous = RunRecord("run-1", datetime(2026, 11, 22, 5, 31, tzinfo=UTC), summary(latest_gaps=ARENA + V2))
-    censored = [{**r, "lag_censored": True, "lag_at_least_days": r["lag_days"]} if r["leaderboard"] == "open-llm-v2"
-                else r for r in ARENA + V2]  # fmt: skip
+    censored = [{**r, "lag_days": None, "lag_censored": True, "lag_days_at_least": r["lag_days"]}
+                if r["leaderboard"] == "open-llm-v2" else r for r in ARENA + V2]  # fmt: skip
     text = report_markdown(
         RunRecord("run-2", datetime(2026, 11, 23, 5, 31, tzinfo=UTC), summary(latest_gaps=censored)), "daily", previous, None
     )  # fmt: skip
@@ -192,12 +257,14 @@ def test_report_leads_with_the_answer_then_compact_tables():
     us_cn = text.split("## US–China in every attribution mode")[1].split("##")[0]
     table = [line for line in us_cn.splitlines() if line.startswith("| ") and "---" not in line]
     assert table == [
-        "| leaderboard | attribution | snapshot | gap | behind | change since previous run |",
-        "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 281 days | no new snapshot |",
-        "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US at least 20 days | no new snapshot |",
-        "| open-llm-v2 | lineage = family | 2025-03-21 | CN +6.34 points | US at least 171 days | no new snapshot |",
+        "| leaderboard | attribution | snapshot | gap | time lag | change since previous run |",
+        "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 306 days behind | no new snapshot |",
+        "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US at least 20 days behind | no new snapshot |",
+        "| open-llm-v2 | lineage = family | 2025-03-21 | CN +6.34 points | US at least 171 days behind | no new snapshot |",
     ]  # fmt: skip
-    assert "| CN–FR | open-llm-v2 | 2025-03-21 | FR +1.46 points | CN at least 20 days | no new snapshot |" in text
+    assert (
+        "| CN–FR | open-llm-v2 | 2025-03-21 | FR +1.46 points | CN at least 20 days behind | no new snapshot |" in text
+    )
     assert text.index("## The answer") < text.index("## Other country pairs (publisher attribution)")
     assert text.index("## Other country pairs") < text.index("## Loads in this run")
 
@@ -214,6 +281,8 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
             "mode": ["publisher", "publisher", "lineage"],
             "rows_share": [0.5, 0.625, 0.7],
             "top100_share": [0.8, 0.91, 0.95],
+            "top100_chain_share": [None, None, 0.8],
+            "top100_architecture_share": [None, None, 0.15],
         }
     )
     text = report_markdown(RunRecord("run-2", finished, summary()), "aigap leaderboard sources", previous, coverage)
@@ -221,13 +290,14 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
     assert "| open-llm-v2-archive | 2 | 0 | 1 |" in text
     assert "- **QUARANTINED** `open-llm-v2-archive` `scraped/2024-08-15.csv`: 1 row(s) do not have 33 fields" in text
     assert (
-        "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points | US unknown | -5.56 (narrowing; was 6.31 on 2024-07-13) |"
-        in text
-    )  # fmt: skip
-    assert "| open-llm-v2 | lineage | 2024-07-13 | US +1.00 points | CN unknown | new |" in text
+        "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points | US at least 48 days behind "
+        "| -5.56 (narrowing; was 6.31 on 2024-07-13) |" in text
+    )
+    # the board's first snapshot: the lag is censored, a lower bound (never "0 days")
+    assert "| open-llm-v2 | lineage | 2024-07-13 | US +1.00 points | CN at least 0 days behind | new |" in text
     assert "the previous run `run-1` (2026-11-22 05:31 UTC)" in text
-    assert "| open-llm-v2 | lineage | 2024-08-30 | 70.0% | 95.0% |" in text
-    assert "| open-llm-v2 | publisher | 2024-08-30 | 62.5% | 91.0% |" in text
+    assert "| open-llm-v2 | lineage | 2024-08-30 | 70.0% | 95.0% | 80.0% | 15.0% |" in text
+    assert "| open-llm-v2 | publisher | 2024-08-30 | 62.5% | 91.0% |  |  |" in text
     assert "![" not in text  # no chart unless asked for
 
 

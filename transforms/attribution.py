@@ -7,29 +7,27 @@ leaderboard, model_id, mode, org_id, organisation, country, method, evidence.
 Modes
 - publisher: the organisation that published the model (its Hugging Face namespace, or the Arena
   organisation), through the registry aliases.
-- lineage: the organisation of the root base model, following `base_model` through fine-tunes and
-  merges (curated corrections in data/registry/lineage.csv first). The chain's root is trusted when
-  it is a foundation-model developer (an organisation that created a model family in
-  architectures.csv) or a model the leaderboard lists as pretrained. Otherwise (no usable base
-  model: `Removed`, self-reference, ` (Merge)` of itself, a cycle, a root outside the registry or
-  a root that is only a fine-tuner) lineage falls back to the family of the root's architecture.
+- lineage: the developer of the model's root base model, from one model graph over every board
+  (transforms/lineage.py, core.model_lineage): the same answer on every board. The family never
+  stands in for it; only an architecture whose weights come from one developer alone may, and the
+  method says so (`exclusive architecture`).
 - family: the organisation that created the model's architecture / family (`Qwen2ForCausalLM` ->
   Alibaba). Generic classes (GPT2LMHeadModel, ...) say nothing reliable and stay unattributed.
-Leaderboards without lineage or architecture data (Arena) use the publisher for all three modes,
-and say so in `method`.
+Leaderboards without architecture data (Arena) use the publisher for the family mode, and say so
+in `method`.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from transforms.lineage import UNRESOLVED, model_key
 from transforms.registry import Registry
 
 UNATTRIBUTED = "unattributed"
 MODES = ("publisher", "lineage", "family")
 ATTRIBUTION_COLUMNS = ["leaderboard", "model_id", "mode", "org_id", "organisation", "country", "method", "evidence"]
 ATTRIBUTION_SCHEMA = {column: pl.Utf8 for column in ATTRIBUTION_COLUMNS}
-MAX_CHAIN = 50  # base-model chains are short; anything longer is a data error
 
 
 UNINFORMATIVE_ARCHITECTURES = ["?", "Unknown"]  # placeholders the leaderboard shows when it could not tell
@@ -129,99 +127,33 @@ def attribute_family(facts: pl.DataFrame, registry: Registry) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=ATTRIBUTION_SCHEMA, orient="row")
 
 
-def base_model_edge(model_id: str, base_model: str | None) -> tuple[str | None, str]:
-    """The parent a reported `base_model` points to, or None with the reason it is unusable."""
-    if base_model is None or not base_model.strip():
-        return None, "no base model reported"
-    value = base_model.strip()
-    if value == "Removed":
-        return None, "base model 'Removed'"
-    if value.endswith(" (Merge)"):
-        value = value.removesuffix(" (Merge)").strip()
-        if value.lower() == model_id.lower():
-            return None, "a merge whose parents are not listed"
-    if value.lower() == model_id.lower():
-        return None, "base model points to itself"
-    return value, "reported base model"
-
-
-def attribute_lineage(
-    facts: pl.DataFrame, registry: Registry, curated: pl.DataFrame, publisher: pl.DataFrame
-) -> pl.DataFrame:
-    """Follow base models to a trusted root; fall back to the family of the root's architecture."""
-    lookup = _org_lookup(registry)
-    families = _family_lookup(registry)
-    family_makers = {f["org_id"] for f in families.values() if f["org_id"]}
-    # Hub ids are case-insensitive but the leaderboard lists some models under two spellings:
-    # look up the exact spelling first, then the first spelling in sort order.
-    known = {(r["leaderboard"], r["model_id"]): r for r in facts.iter_rows(named=True)}
-    for row in facts.sort("model_id").iter_rows(named=True):
-        known.setdefault((row["leaderboard"], row["model_id"].lower()), row)
-    corrections = {r["model_id"].lower(): (r["base_model"], r["source"]) for r in curated.iter_rows(named=True)}
-    publisher_rows = {(r["leaderboard"], r["model_id"]): r for r in publisher.iter_rows(named=True)}
-
-    def parent_of(board: str, model: str) -> tuple[str | None, str]:
-        if model.lower() in corrections:
-            base, source = corrections[model.lower()]
-            return base, f"curated ({source})"
-        fact = known.get((board, model)) or known.get((board, model.lower()))
-        return base_model_edge(model, fact["base_model"]) if fact else (None, "not on the leaderboard")
-
-    rows = []
-    for fact in facts.iter_rows(named=True):
-        board, model = fact["leaderboard"], fact["model_id"]
-        if fact["publisher_alias_type"] != "hf_namespace":
-            pub = publisher_rows[(board, model)]
-            rows.append(
-                (board, model, "lineage", pub["org_id"], pub["organisation"], pub["country"],
-                 "no lineage data on this leaderboard: publisher", pub["evidence"])
-            )  # fmt: skip
-            continue
-        chain, seen, stop = [model], {model.lower()}, ""
-        while len(chain) <= MAX_CHAIN:
-            parent, why = parent_of(board, chain[-1])
-            if parent is None:
-                stop = why
-                break
-            if parent.lower() in seen:
-                stop = f"cycle at {parent}"
-                break
-            chain.append(f"{parent}")
-            seen.add(parent.lower())
-        root = chain[-1]
-        root_fact = known.get((board, root)) or known.get((board, root.lower()))
-        org = lookup.get(("hf_namespace", root.split("/")[0].lower())) if "/" in root else None
-        pretrained = bool(root_fact and root_fact["model_type"] == "pretrained")
-        path = " -> ".join(chain)
-        if stop.startswith("cycle"):
-            trusted = False
-        else:
-            trusted = bool(org and org["country"] and (org["org_id"] in family_makers or pretrained))
-        if trusted:
-            method = "own pretrained model" if len(chain) == 1 else "base model chain"
-            rows.append(
-                (board, model, "lineage", *org.values(), method, f"{path} = {org['org_id']} ({org['country']})")
-            )
-            continue
-        architecture = (root_fact or {}).get("architecture") or fact["architecture"]
-        family_org, family_method, family_evidence = _family_row(architecture, families)
-        reason = stop if len(chain) == 1 else f"chain {path} ends at a root that is not a foundation-model developer"
-        if stop.startswith("cycle"):
-            reason = f"{stop} in {path}"
-        rows.append(
-            (board, model, "lineage", *family_org.values(), f"family fallback ({family_method})",
-             f"{reason}; {family_evidence}")
-        )  # fmt: skip
-    return pl.DataFrame(rows, schema=ATTRIBUTION_SCHEMA, orient="row")
+def attribute_lineage(facts: pl.DataFrame, lineage: pl.DataFrame) -> pl.DataFrame:
+    """Each model's lineage on this board: its row of core.model_lineage (resolved once for every
+    board, transforms/lineage.py), so a model has the same lineage wherever it appears."""
+    resolved = facts.select("leaderboard", "model_id", model_key(pl.col("model_id")).alias("model_key")).join(
+        lineage.select("model_key", "org_id", "organisation", "country", "method", "evidence"),
+        on="model_key",
+        how="left",
+    )
+    return resolved.select(
+        "leaderboard",
+        "model_id",
+        pl.lit("lineage").alias("mode"),
+        "org_id",
+        "organisation",
+        "country",
+        pl.col("method").fill_null(UNRESOLVED),
+        pl.col("evidence").fill_null("not in core.model_lineage"),
+    )
 
 
 def attribute_models(
-    board: pl.DataFrame, registry: Registry, curated_lineage: pl.DataFrame, facts: pl.DataFrame | None = None
+    board: pl.DataFrame, registry: Registry, lineage: pl.DataFrame, facts: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Every model of a board in all three modes (core.model_attribution)."""
+    """Every model of a board in all three modes (core.model_attribution); `lineage` is
+    core.model_lineage (transforms/lineage.py), resolved over every board."""
     facts = model_facts(board) if facts is None else facts
     publisher = attribute_publisher(facts, registry)
-    lineage = attribute_lineage(facts, registry, curated_lineage, publisher)
     family = attribute_family(facts, registry)
     no_architecture = facts.filter(pl.col("publisher_alias_type") != "hf_namespace").select("leaderboard", "model_id")
     if len(no_architecture):
@@ -235,4 +167,4 @@ def attribute_models(
                 ),
             ]
         )
-    return pl.concat([publisher, lineage, family]).sort("leaderboard", "model_id", "mode")
+    return pl.concat([publisher, attribute_lineage(facts, lineage), family]).sort("leaderboard", "model_id", "mode")

@@ -7,17 +7,67 @@ of a series is the one with the newest edition date that reports it.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import polars as pl
 
 from aigap.config import HEADLINE_PAIR as DEFAULT_PAIR
 from transforms.boards import leaderboard
-from transforms.funding import ADDITIVE_KINDS, MONEY_UNITS, WORLD, usd_billions
+from transforms.funding import ADDITIVE_KINDS, CROSSWALK_DIR, MONEY_UNITS, WORLD, usd_billions
 
 SERIES = ["source", "series", "metric", "segment", "unit", "price_basis"]
 EDITION = [*SERIES, "edition", "edition_date"]
 FUNDING_TABLE = "core.funding_observations"
 RACE_ATTRIBUTION = "publisher"  # the leaderboard gap shown next to funding in marts.race_by_year
 REVISION_TOLERANCE = 1e-9  # relative; equal figures re-serialised are not revisions
+PROVENANCE_PATH = CROSSWALK_DIR / "provenance.csv"
+
+
+# --- provenance: what each series derives from ------------------------------------------------
+# Two sources are two confirmations only if their figures come from different original estimates.
+# data/funding/crosswalk/provenance.csv names the upstream estimate of every (source, series): the
+# first row whose source matches and whose `series_pattern` (a regular expression) is found in the
+# series. funding-cset and funding-eto share one upstream (CSET's estimates), so no mart or summary
+# shows them side by side as agreeing.
+
+
+def load_provenance(path: Path = PROVENANCE_PATH) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema_length=0).with_columns(pl.all().str.strip_chars().replace("", None))
+
+
+def series_provenance(observations: pl.DataFrame, provenance: pl.DataFrame) -> pl.DataFrame:
+    """marts.funding_provenance: every (source, series) with its upstream, and the other sources that
+    share that upstream (`shares_upstream_with`, NULL when none). A series no row matches is its
+    own upstream (`source:series`), with derived_from NULL: unknown, not assumed independent."""
+    rules = list(provenance.iter_rows(named=True))
+    rows = []
+    for source, series in observations.select("source", "series").unique().sort("source", "series").iter_rows():
+        rule = next((r for r in rules if r["source"] == source and re.search(r["series_pattern"], series)), None)
+        rows.append(
+            (source, series, rule["upstream"] if rule else f"{source}:{series}", *(
+                (rule["derived_from"], rule["evidence"], rule["notes"]) if rule else (None, None, None)
+            ))
+        )  # fmt: skip
+    columns = ["source", "series", "upstream", "derived_from", "evidence", "notes"]
+    table = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.Utf8), orient="row")
+    sharing = table.group_by("upstream").agg(pl.col("source").unique().sort().alias("_sources"))
+    return (
+        table.join(sharing, on="upstream", how="left")
+        .with_columns(
+            pl.col("_sources")
+            .list.set_difference(pl.concat_list(pl.col("source")))
+            .list.join(", ")
+            .replace("", None)
+            .alias("shares_upstream_with")
+        )
+        .drop("_sources")
+        .sort("source", "series")
+    )
+
+
+def with_upstream(frame: pl.DataFrame, provenance: pl.DataFrame) -> pl.DataFrame:
+    return frame.join(provenance.select("source", "series", "upstream"), on=["source", "series"], how="left")
 
 
 def one_figure_per_key(observations: pl.DataFrame) -> pl.DataFrame:
@@ -121,7 +171,7 @@ def funding_revisions(observations: pl.DataFrame) -> pl.DataFrame:
 
 RACE_COLUMNS = [
     "year", "measure", "source", "series", "metric", "as_of", "country_a", "country_b", "value_a", "value_b",
-    "difference", "ratio", "unit", "price_basis", "complete",
+    "difference", "ratio", "unit", "price_basis", "complete", "upstream", "same_upstream_as",
 ]  # fmt: skip
 
 
@@ -155,12 +205,17 @@ def frontier_by_year(gap: pl.DataFrame, pair: tuple[str, str] = DEFAULT_PAIR) ->
         pl.col("leaderboard").map_elements(lambda name: leaderboard(name).unit, return_dtype=pl.String).alias("unit"),
         pl.lit(None, dtype=pl.Utf8).alias("price_basis"),
         pl.lit(True).alias("complete"),
+        pl.col("leaderboard").alias("upstream"),
     )
 
 
 def race_by_year(gap: pl.DataFrame | None, funding_gap_rows: pl.DataFrame) -> pl.DataFrame:
     """Per year, the leaderboard frontier gap next to every funding source's US/CN ratio (latest
-    editions, money amounts of the whole market), in long form: one row per year and measure."""
+    editions, money amounts of the whole market), in long form: one row per year and measure.
+
+    `same_upstream_as` lists the other sources of the same year whose figures come from the same
+    upstream estimate (funding-cset and funding-eto: CSET's): such rows are one estimate
+    republished, not independent confirmation."""
     funding = funding_gap_rows.filter(
         pl.col("latest_edition") & (pl.col("segment") == "all") & pl.col("unit").is_in(MONEY_UNITS)
     ).select(
@@ -179,12 +234,24 @@ def race_by_year(gap: pl.DataFrame | None, funding_gap_rows: pl.DataFrame) -> pl
         "unit",
         "price_basis",
         "complete",
+        "upstream",
     )
     frames = [funding]
     if gap is not None and len(gap):
         frames.insert(0, frontier_by_year(gap))
-    return pl.concat([f.select(RACE_COLUMNS) for f in frames], how="vertical_relaxed").sort(
-        ["year", "measure", "source", "series", "metric"]
+    race = pl.concat(frames, how="vertical_relaxed")
+    sharing = race.group_by("year", "measure", "upstream").agg(pl.col("source").unique().sort().alias("_sources"))
+    return (
+        race.join(sharing, on=["year", "measure", "upstream"], how="left")
+        .with_columns(
+            pl.col("_sources")
+            .list.set_difference(pl.concat_list(pl.col("source")))
+            .list.join(", ")
+            .replace("", None)
+            .alias("same_upstream_as")
+        )
+        .select(RACE_COLUMNS)
+        .sort(["year", "measure", "source", "series", "metric"])
     )
 
 
@@ -196,13 +263,15 @@ FUNDING_MART_COLUMNS = {
     ],
     "marts.funding_gap_all_editions": [
         *SERIES, "edition", "edition_date", "latest_edition", "year", "country_a", "country_b", "value_a",
-        "value_b", "ratio", "difference", "complete",
+        "value_b", "ratio", "difference", "complete", "upstream",
     ],
     "marts.funding_revisions": [
         *SERIES, "period", "region_code", "region_name", "old_edition", "new_edition", "old_edition_date",
         "new_edition_date", "old_value", "new_value", "change", "change_pct", "old_load_id", "new_load_id",
     ],
     "marts.race_by_year": RACE_COLUMNS,
+    "marts.funding_provenance": ["source", "series", "upstream", "derived_from", "evidence", "notes",
+                                 "shares_upstream_with"],
 }  # fmt: skip
 
 
@@ -210,10 +279,12 @@ def funding_marts(inputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFr
     """The mart builder (transforms/marts.py MART_BUILDERS): runs after the leaderboard marts, so
     `built` already holds marts.gap for marts.race_by_year."""
     observations = one_figure_per_key(inputs.core[FUNDING_TABLE])
-    gap_rows = funding_gap(observations)
+    provenance = series_provenance(observations, inputs.funding_provenance)
+    gap_rows = with_upstream(funding_gap(observations), provenance)
     return {
         "marts.funding_by_country": funding_by_country(observations),
         "marts.funding_gap_all_editions": gap_rows,
         "marts.funding_revisions": funding_revisions(observations),
         "marts.race_by_year": race_by_year(built.get("marts.gap"), gap_rows),
+        "marts.funding_provenance": provenance,
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.attribution import MODES, UNATTRIBUTED
+from transforms.lineage import ARCHITECTURE, CURATED, GRAPH_METHODS
 
 SCOPES: dict[str, pl.Expr] = {
     "all": pl.lit(True),
@@ -40,10 +41,22 @@ SCOPE_COLUMNS = {
 SIZE_BUCKETS = [(None, 10.0, "<10B"), (10.0, 40.0, "10-40B"), (40.0, None, ">40B")]
 TOP_N = (10, 50, 100)
 GAP_DECIMALS = 6
-TREND_SNAPSHOTS = 4  # gap_trend compares with the snapshot this many snapshots earlier
+# gap_trend compares each snapshot with the one nearest to N days earlier, if one lies within the
+# tolerance (window -> tolerance, in days); otherwise the trend is unknown (NULL), never a guess.
+TREND_WINDOWS = {30: 7, 90: 21}
 FLAT_SHARE = 0.005  # a change in the gap below 0.5% of the leader's score counts as flat
+# A series has a hole where no snapshot was published for more than this many days: the bundled
+# series are daily to monthly (up to 37 days between the Arena's 2023 tables), so 45 days is a
+# break in the record, not its rhythm. Charts break their lines there.
+HOLE_DAYS = 45
 
 KEYS = ["leaderboard", "snapshot_date"]
+# marts.attribution_coverage: the lineage top-100 share with a known country, by how it was found
+LINEAGE_SPLIT = {
+    "top100_chain_share": list(GRAPH_METHODS),
+    "top100_curated_share": [CURATED],
+    "top100_architecture_share": [ARCHITECTURE],
+}
 
 
 def country_col(mode: str) -> str:
@@ -223,11 +236,26 @@ def pair_gap(frontier: pl.DataFrame, pairs: list[tuple[str, str]], keys: list[st
 def lag_days(gap: pl.DataFrame, frontier: pl.DataFrame) -> pl.DataFrame:
     """Days before each snapshot that the leader first reached the follower's current frontier.
 
-    Null when the leader's frontier never reached it within the data (it always has, at the latest
-    on the snapshot itself, unless the history starts there: then the lag is 0 or more, never known
-    to be longer).
+    The leader's history is its best score to date in the same leaderboard, attribution mode and
+    scope. `lag_days_at_least` counts the days since the first recorded snapshot at which it had
+    reached that level. When that snapshot opens the record (the series' first snapshot, or the
+    first after a hole of more than HOLE_DAYS), the history does not show when the leader got
+    there: the lag is censored, `lag_days` is NULL, `lag_censored` true, and `lag_days_at_least` is
+    only a lower bound (never a 0 that means "unknown"). Otherwise `lag_days` = `lag_days_at_least`.
     """
     series_keys = ["leaderboard", "attribution", "scope"]
+    record_starts = (
+        frontier.select(*series_keys, "snapshot_date")
+        .unique()
+        .sort("snapshot_date")
+        .with_columns(
+            (pl.col("snapshot_date") - pl.col("snapshot_date").shift(1).over(series_keys))
+            .dt.total_days()
+            .alias("_days")
+        )
+        .filter(pl.col("_days").is_null() | (pl.col("_days") > HOLE_DAYS))
+        .select(*series_keys, pl.col("snapshot_date").alias("first_reached"), pl.lit(True).alias("_opens_record"))
+    )
     history = (
         frontier.select(*series_keys, "country", "snapshot_date", "best_score")
         .sort("snapshot_date")
@@ -243,27 +271,64 @@ def lag_days(gap: pl.DataFrame, frontier: pl.DataFrame) -> pl.DataFrame:
         pl.col("follower_score").alias("target"),
         "snapshot_date",
     )
-    found = targets.sort("target").join_asof(
-        history,
-        left_on="target",
-        right_on="reached",
-        by=[*series_keys, "country"],
-        strategy="forward",
-        check_sortedness=False,  # `history` is sorted by `reached` as a whole, hence within every group
+    found = (
+        targets.sort("target")
+        .join_asof(
+            history,
+            left_on="target",
+            right_on="reached",
+            by=[*series_keys, "country"],
+            strategy="forward",
+            check_sortedness=False,  # `history` is sorted by `reached` as a whole, hence within every group
+        )
+        .join(record_starts, on=[*series_keys, "first_reached"], how="left")
     )
+    censored = pl.col("_opens_record").fill_null(False)
+    days_since = (pl.col("snapshot_date") - pl.col("first_reached")).dt.total_days()
     found = found.select(
         "_row",
-        pl.when(pl.col("first_reached") <= pl.col("snapshot_date"))
-        .then((pl.col("snapshot_date") - pl.col("first_reached")).dt.total_days())
-        .otherwise(None)
-        .alias("lag_days"),
+        pl.when(~censored).then(days_since).alias("lag_days"),
+        censored.alias("lag_censored"),
+        days_since.alias("lag_days_at_least"),
     )
     return gap.with_row_index("_row").join(found, on="_row", how="left").drop("_row")
 
 
+def with_holes(gap: pl.DataFrame) -> pl.DataFrame:
+    """Mark holes in each gap series (leaderboard, mode, scope, pair): `days_since_previous` (NULL on
+    its first row) and `after_hole`, true when the previous row is more than HOLE_DAYS earlier."""
+    series = ["leaderboard", "attribution", "scope", "pair"]
+    return (
+        gap.sort("snapshot_date")
+        .with_columns(
+            (pl.col("snapshot_date") - pl.col("snapshot_date").shift(1).over(series))
+            .dt.total_days()
+            .alias("days_since_previous")
+        )
+        .with_columns((pl.col("days_since_previous") > HOLE_DAYS).fill_null(False).alias("after_hole"))
+    )
+
+
 def gaps_with_lag(frontier: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
     keys = [*KEYS, "attribution", "scope"]
-    return lag_days(pair_gap(frontier, pairs, keys), frontier).sort([*keys, "pair"])
+    return with_holes(lag_days(pair_gap(frontier, pairs, keys), frontier)).sort([*keys, "pair"])
+
+
+def snapshot_holes(board: pl.DataFrame) -> pl.DataFrame:
+    """marts.snapshot_holes: each stretch of more than HOLE_DAYS without a snapshot on a board."""
+    dates = board.select("leaderboard", "snapshot_date").unique().sort("snapshot_date")
+    return (
+        dates.select(
+            "leaderboard",
+            pl.col("snapshot_date").shift(1).alias("last_snapshot_before"),
+            pl.col("snapshot_date").alias("first_snapshot_after"),
+        )
+        .with_columns(
+            (pl.col("first_snapshot_after") - pl.col("last_snapshot_before")).dt.total_days().alias("days_between")
+        )
+        .filter(pl.col("days_between") > HOLE_DAYS)
+        .with_columns(pl.lit(HOLE_DAYS).alias("hole_days_threshold"))
+    )
 
 
 def ranked(board: pl.DataFrame, scopes: list[str], depth: int = max(TOP_N)) -> pl.DataFrame:
@@ -348,26 +413,57 @@ def size_gap(fine: pl.DataFrame, wide: pl.DataFrame, scopes: list[str], pairs) -
     return gap.select(columns).sort(columns[:6])
 
 
-def gap_trend(gap: pl.DataFrame, k: int = TREND_SNAPSHOTS) -> pl.DataFrame:
-    """The pair gap now against k snapshots earlier, seen from the first country of the pair.
+def gap_trend(gap: pl.DataFrame, windows: dict[int, int] = TREND_WINDOWS) -> pl.DataFrame:
+    """The pair gap now against the snapshot nearest to `window` days earlier, per window (30, 90),
+    seen from the first country of the pair; by calendar time, not by snapshot count.
 
-    gap_a_minus_b > 0 means the first country of the pair leads. trend compares the size of the
-    gap: closing / widening / flat (change within 0.5% of the leader's score), and says when the
-    leader changed.
+    The compared snapshot is the one nearest to snapshot_date - window_days within
+    ±tolerance_days (a tie goes to the earlier one); when none is, compared_with, gap_then and trend
+    are NULL. gap_a_minus_b > 0 means the first country of the pair leads. trend compares the size
+    of the gap: closing / widening / flat (change within 0.5% of the leader's score), and says when
+    the leader changed.
     """
     series = ["leaderboard", "attribution", "scope", "pair"]
-    signed = gap.with_columns(
-        pl.col("pair").str.split("-").list.first().alias("country_a"),
-        pl.col("pair").str.split("-").list.last().alias("country_b"),
-    ).with_columns(
-        pl.when(pl.col("leader") == pl.col("country_a"))
-        .then(pl.col("gap"))
-        .otherwise(-pl.col("gap"))
-        .alias("gap_a_minus_b")
+    signed = (
+        gap.with_columns(
+            pl.col("pair").str.split("-").list.first().alias("country_a"),
+            pl.col("pair").str.split("-").list.last().alias("country_b"),
+        )
+        .with_columns(
+            pl.when(pl.col("leader") == pl.col("country_a"))
+            .then(pl.col("gap"))
+            .otherwise(-pl.col("gap"))
+            .alias("gap_a_minus_b")
+        )
+        .sort("snapshot_date")
     )
-    earlier = signed.sort("snapshot_date").with_columns(
-        pl.col("snapshot_date").shift(k).over(series).alias("compared_with"),
-        pl.col("gap_a_minus_b").shift(k).over(series).alias("gap_then"),
+    then = signed.select(*series, "snapshot_date", "gap_a_minus_b")
+    parts = []
+    for window, tolerance in windows.items():
+        now = signed.with_columns(
+            (pl.col("snapshot_date") - pl.duration(days=window)).alias("target_date"),
+            pl.lit(window).alias("window_days"),
+            pl.lit(tolerance).alias("tolerance_days"),
+        ).sort("target_date")
+        for side, strategy in (("before", "backward"), ("after", "forward")):
+            now = now.join_asof(
+                then.rename({"snapshot_date": f"{side}_date", "gap_a_minus_b": f"{side}_gap"}),
+                left_on="target_date", right_on=f"{side}_date", by=series, strategy=strategy,
+                tolerance=f"{tolerance}d", check_sortedness=False,
+            )  # fmt: skip
+        # the nearer of the two; a tie goes to the earlier snapshot
+        take_after = pl.col("before_date").is_null() | (
+            pl.col("after_date").is_not_null()
+            & ((pl.col("after_date") - pl.col("target_date")) < (pl.col("target_date") - pl.col("before_date")))
+        )
+        parts.append(
+            now.with_columns(
+                pl.when(take_after).then("after_date").otherwise("before_date").alias("compared_with"),
+                pl.when(take_after).then("after_gap").otherwise("before_gap").alias("gap_then"),
+            )
+        )
+    compared = pl.concat(parts).with_columns(
+        (pl.col("snapshot_date") - pl.col("compared_with")).dt.total_days().alias("days_apart")
     )
     change = (pl.col("gap_a_minus_b").abs() - pl.col("gap_then").abs()).round(GAP_DECIMALS)
     tolerance = FLAT_SHARE * pl.col("leader_score")
@@ -382,17 +478,27 @@ def gap_trend(gap: pl.DataFrame, k: int = TREND_SNAPSHOTS) -> pl.DataFrame:
         .then(pl.lit("widening"))
         .otherwise(pl.lit("flat"))
     )
-    result = earlier.with_columns(change.alias("abs_gap_change"), pl.lit(k).alias("k")).with_columns(
-        trend.alias("trend")
+    result = compared.with_columns(change.alias("abs_gap_change")).with_columns(trend.alias("trend"))
+    return result.select(TREND_COLUMNS).sort(
+        ["leaderboard", "attribution", "scope", "pair", "window_days", "snapshot_date"]
     )
-    columns = ["leaderboard", "snapshot_date", "attribution", "scope", "pair", "country_a", "country_b", "leader",
-               "gap_a_minus_b", "k", "compared_with", "gap_then", "abs_gap_change", "trend"]  # fmt: skip
-    return result.select(columns).sort(["leaderboard", "attribution", "scope", "pair", "snapshot_date"])
+
+
+TREND_COLUMNS = [
+    "leaderboard", "snapshot_date", "attribution", "scope", "pair", "window_days", "country_a", "country_b", "leader",
+    "gap_a_minus_b", "target_date", "tolerance_days", "compared_with", "days_apart", "gap_then", "abs_gap_change",
+    "trend",
+]  # fmt: skip
 
 
 def attribution_coverage(fine: pl.DataFrame, top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
-    """Share of models (and of the top 100) with a known country, and with a known organisation."""
-    long = attribution.select("leaderboard", "model_id", "mode", "country", "org_id")
+    """Share of models (and of the top 100) with a known country, and with a known organisation.
+
+    For the lineage mode, the top-100 share with a known country is split by how it was found:
+    through the model graph (a root, a chain of reported or curated base-model edges; of which
+    `top100_curated_share` needed a curated edge) or by an exclusive architecture. NULL in the
+    other modes."""
+    long = attribution.select("leaderboard", "model_id", "mode", "country", "org_id", "method")
     fine = fine.filter(pl.col("metric") == "score")  # one row per fine group
     every = pl.concat(
         fine.group_by(KEYS)
@@ -415,9 +521,16 @@ def attribution_coverage(fine: pl.DataFrame, top: pl.DataFrame, attribution: pl.
         .agg(
             pl.col("country").is_not_null().mean().alias("top100_share"),
             pl.col("org_id").is_not_null().mean().alias("org_top100_share"),
+            *(
+                pl.when(pl.col("mode").first() == "lineage")
+                .then((pl.col("country").is_not_null() & pl.col("method").is_in(methods)).mean())
+                .alias(name)
+                for name, methods in LINEAGE_SPLIT.items()
+            ),
         )
     )
-    columns = [*KEYS, "mode", "models", "rows_share", "top100_share", "org_rows_share", "org_top100_share"]
+    columns = [*KEYS, "mode", "models", "rows_share", "top100_share", "org_rows_share", "org_top100_share",
+               *LINEAGE_SPLIT]  # fmt: skip
     return every.join(top100, on=[*KEYS, "mode"], how="left").select(columns).sort(columns[:3])
 
 

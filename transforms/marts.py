@@ -16,7 +16,8 @@ from transforms import gaps
 from transforms.arena import arena_board, load_model_overrides
 from transforms.attribution import attribute_models, model_facts
 from transforms.boards import BENCHMARKS, one_load_per_snapshot, open_llm_v2_board
-from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts
+from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts, load_provenance
+from transforms.lineage import LINEAGE_COLUMNS, reported_edges, resolve_lineage
 from transforms.open_llm_v1 import open_llm_v1_board
 from transforms.registry import Registry
 
@@ -32,6 +33,7 @@ CORE_TABLES = [*BOARDS, "core.arena_models", FUNDING_TABLE]
 
 # Derived table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
+    "core.model_lineage": LINEAGE_COLUMNS,
     "core.model_attribution": ["leaderboard", "model_id", "mode", "org_id", "organisation", "country", "method", "evidence"],
     "marts.model_scores": [
         "leaderboard", "snapshot_date", "model_id", "score", "params_b", "official_provider", "merged", "flagged",
@@ -42,7 +44,8 @@ MART_COLUMNS = {
     ],
     "marts.gap": [
         "leaderboard", "snapshot_date", "attribution", "scope", "pair", "leader", "follower", "leader_score",
-        "follower_score", "gap", "relative_gap", "lag_days", "leader_model", "follower_model",
+        "follower_score", "gap", "relative_gap", "lag_days", "lag_censored", "lag_days_at_least", "leader_model",
+        "follower_model", "days_since_previous", "after_hole",
     ],
     "marts.topn_share": [
         "leaderboard", "snapshot_date", "attribution", "scope", "top_n", "country", "models", "share", "models_in_top",
@@ -56,13 +59,12 @@ MART_COLUMNS = {
         "leader_score", "follower_score", "gap", "relative_gap", "leader_model", "follower_model", "leader_models",
         "follower_models",
     ],
-    "marts.gap_trend": [
-        "leaderboard", "snapshot_date", "attribution", "scope", "pair", "country_a", "country_b", "leader",
-        "gap_a_minus_b", "k", "compared_with", "gap_then", "abs_gap_change", "trend",
-    ],
+    "marts.gap_trend": gaps.TREND_COLUMNS,
+    "marts.snapshot_holes": ["leaderboard", "last_snapshot_before", "first_snapshot_after", "days_between",
+                             "hole_days_threshold"],
     "marts.attribution_coverage": [
         "leaderboard", "snapshot_date", "mode", "models", "rows_share", "top100_share", "org_rows_share",
-        "org_top100_share",
+        "org_top100_share", *gaps.LINEAGE_SPLIT,
     ],
     "marts.unattributed": [
         "leaderboard", "attribution", "priority", "name", "org_id", "reason", "top100_appearances", "best_score",
@@ -80,14 +82,23 @@ class MartInputs:
     core: dict[str, pl.DataFrame]  # core table name -> its published rows
     registry: Registry
     pairs: list[tuple[str, str]] = field(default_factory=gap_pairs)
+    # what each funding series derives from (data/funding/crosswalk/provenance.csv)
+    funding_provenance: pl.DataFrame = field(default_factory=load_provenance)
 
 
-def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFrame]:
-    """Every leaderboard mart of one board (one leaderboard)."""
+def model_lineage(boards: list[pl.DataFrame], facts: list[pl.DataFrame], registry: Registry) -> pl.DataFrame:
+    """core.model_lineage: one model graph over every board, resolved once per model."""
+    return resolve_lineage(pl.concat(facts, how="diagonal_relaxed"), reported_edges(boards), registry)
+
+
+def board_marts(
+    board: pl.DataFrame, inputs: MartInputs, lineage: pl.DataFrame, facts: pl.DataFrame | None = None
+) -> dict[str, pl.DataFrame]:
+    """Every leaderboard mart of one board (one leaderboard); `lineage` is core.model_lineage."""
     leaderboard = board["leaderboard"][0]
     benchmarks = [b for b in BENCHMARKS.get(leaderboard, []) if b in board.columns]
-    facts = model_facts(board)
-    attribution = attribute_models(board, inputs.registry, inputs.registry.lineage, facts)
+    facts = model_facts(board) if facts is None else facts
+    attribution = attribute_models(board, inputs.registry, lineage, facts)
     wide = gaps.wide_attribution(attribution)
     scored = gaps.attributed_board(board, wide)
     scopes = gaps.scoped(board)
@@ -105,6 +116,7 @@ def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFra
         "marts.benchmark_gap": gaps.benchmark_gap(fine, wide, scopes, benchmarks, inputs.pairs) if benchmarks else None,
         "marts.size_gap": gaps.size_gap(fine, wide, scopes, inputs.pairs),
         "marts.gap_trend": gaps.gap_trend(gap),
+        "marts.snapshot_holes": gaps.snapshot_holes(board),
         "marts.attribution_coverage": gaps.attribution_coverage(fine, top, attribution),
         "marts.unattributed": gaps.unattributed(scored, top, attribution, facts),
     }
@@ -112,14 +124,19 @@ def board_marts(board: pl.DataFrame, inputs: MartInputs) -> dict[str, pl.DataFra
 
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     per_table: dict[str, list[pl.DataFrame]] = {table: [] for table in LEADERBOARD_TABLES}
+    boards = []
     for core_table, make_board in BOARDS.items():
         entries = inputs.core.get(core_table)
         if entries is None or entries.is_empty():
             continue
         if "leaderboard" not in entries.columns:
             entries = entries.with_columns(pl.lit(core_table).alias("leaderboard"))  # one load per date
-        board = make_board(one_load_per_snapshot(entries), inputs.core)
-        for table, frame in board_marts(board, inputs).items():
+        boards.append(make_board(one_load_per_snapshot(entries), inputs.core))
+    facts = [model_facts(board) for board in boards]
+    if boards:
+        per_table["core.model_lineage"].append(lineage := model_lineage(boards, facts, inputs.registry))
+    for board, board_facts in zip(boards, facts, strict=True):
+        for table, frame in board_marts(board, inputs, lineage, board_facts).items():
             if frame is not None and not frame.is_empty():
                 per_table[table].append(frame.select(MART_COLUMNS[table]))
     return {

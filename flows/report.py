@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from aigap.config import reports_dir
 from reports import charts
-from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown
+from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown, top100_shares
 from sources.credits import credit_line
 from transforms.boards import leaderboard
 from warehouse import store
@@ -86,19 +86,32 @@ def credits_by_chart_key(published_sources: list[str]) -> dict[str, list[str]]:
 
 
 def build_charts(
-    gap: pl.DataFrame, funding_gap: pl.DataFrame | None, race: pl.DataFrame | None, credits: dict[str, list[str]]
+    gap: pl.DataFrame,
+    funding_gap: pl.DataFrame | None,
+    race: pl.DataFrame | None,
+    credits: dict[str, list[str]],
+    holes: pl.DataFrame | None = None,
+    coverage: pl.DataFrame | None = None,
 ) -> tuple[list[ChartFile], list[ChartFile]]:
-    """The gap chart of every leaderboard with a US-China gap, then the funding and race charts."""
+    """The gap chart of every leaderboard with a US-China gap (shading marts.snapshot_holes, saying
+    how much of the top 100 the headline mode places: marts.attribution_coverage), then the funding
+    and race charts."""
     margin = charts.us_cn_margin(gap)
     boards = sorted(set(margin["leaderboard"]), key=charts.board_order)
-    board_files = [
-        ChartFile(
-            f"us-cn-gap-{board}",
-            f"US minus China best score on {leaderboard(board).title}",
-            charts.render(charts.board_chart(margin, board, credits.get(board, []))),
+    shares = top100_shares(coverage)
+    board_files = []
+    for board in boards:
+        headline = margin.filter((pl.col("leaderboard") == board) & (pl.col("attribution") == charts.HEADLINE_MODE))
+        latest = headline["snapshot_date"].max()
+        chart = charts.board_chart(
+            margin,
+            board,
+            credits.get(board, []),
+            holes=charts.holes_of(holes, board) if holes is not None else None,
+            top100_share=shares.get((board, latest.isoformat(), charts.HEADLINE_MODE)) if latest else None,
         )
-        for board in boards
-    ]
+        caption = f"US minus China best score on {leaderboard(board).title}"
+        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, charts.render(chart)))
     money_files = []
     if funding_gap is not None and not charts.funding_series(funding_gap).is_empty():
         money_files.append(
@@ -160,6 +173,11 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
             if _table_exists(con, "marts", "race_by_year")
             else None
         )
+        holes = (
+            store.read_table(con, "SELECT * FROM marts.snapshot_holes")
+            if _table_exists(con, "marts", "snapshot_holes")
+            else None
+        )
         loads = store.read_table(
             con,
             "SELECT load_id, source, snapshot_key, snapshot_date, status, reasons, raw_path, flow_run_id, finished_at "
@@ -167,7 +185,9 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
         )
     run, before = _run_record(current), (_run_record(previous) if previous else None)
     published = loads.filter(pl.col("status") == "published")["source"].unique().to_list()
-    board_files, money_files = build_charts(gap, funding_gap, race, credits_by_chart_key(published))
+    board_files, money_files = build_charts(
+        gap, funding_gap, race, credits_by_chart_key(published), holes=holes, coverage=coverage
+    )
     quarantined = quarantine_rows(loads, run_id)
 
     folder = reports_dir(warehouse)

@@ -17,18 +17,15 @@ from datetime import date
 import altair as alt
 import polars as pl
 
+from reports.wording import COUNTRY_NAMES, country_name, coverage_phrase, lag_phrase
 from transforms.boards import LEADERBOARDS, leaderboard
 from transforms.funding import usd_billions
+from transforms.gaps import HOLE_DAYS, snapshot_holes
 
 US, CN = "US", "CN"
 # The mode a headline quotes: who published the model (see README, "Publishing a number").
 HEADLINE_MODE = "publisher"
 MODES = ("publisher", "lineage", "family")
-# A series with no snapshot for more than this many days has a hole there: its line breaks instead
-# of drawing a straight line over months nobody observed. The bundled series are about monthly
-# (at most 37 days apart) where they are continuous.
-HOLE_DAYS = 45
-COUNTRY_NAMES = {"US": "US", "CN": "China", "FR": "France", "GB": "UK", "KR": "South Korea", "DE": "Germany"}
 COUNTRY_COLOURS = {US: "#1f5fa8", CN: "#c8102e"}
 WIDTH, HEIGHT = 640, 240
 MUTED = "#555555"
@@ -48,10 +45,6 @@ def board_order(name: str) -> tuple[int, str]:
     return (declared.index(name) if name in declared else len(declared), name)
 
 
-def country_name(code: str) -> str:
-    return COUNTRY_NAMES.get(code, code)
-
-
 def _fmt(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
@@ -61,11 +54,17 @@ def _fmt(value: float, decimals: int) -> str:
 
 def us_cn_margin(gap: pl.DataFrame) -> pl.DataFrame:
     """marts.gap rows (one scope) of the US/CN pair -> one row per leaderboard, mode and snapshot with
-    margin = US best score - China best score (positive: the US leads) and both frontiers."""
+    margin = US best score - China best score (positive: the US leads), both frontiers, how far behind
+    the follower is (`behind`, worded by reports.wording.lag_phrase: "at least N days" when censored)
+    and `after_hole` (marts.gap: the first row after a hole in the series, where the line breaks)."""
     pair = ((pl.col("leader") == US) & (pl.col("follower") == CN)) | (
         (pl.col("leader") == CN) & (pl.col("follower") == US)
     )
     us_leads = pl.col("leader") == US
+    behind = pl.struct("follower", "lag_days", "lag_censored", "lag_days_at_least").map_elements(
+        lambda r: lag_phrase(r["follower"], r["lag_days"], r["lag_censored"], r["lag_days_at_least"]),
+        return_dtype=pl.String,
+    )
     return (
         gap.filter(pair)
         .select(
@@ -77,6 +76,12 @@ def us_cn_margin(gap: pl.DataFrame) -> pl.DataFrame:
             pl.when(us_leads).then(pl.col("follower_score")).otherwise(pl.col("leader_score")).alias("cn_score"),
             pl.when(us_leads).then(pl.col("leader_model")).otherwise(pl.col("follower_model")).alias("us_model"),
             pl.when(us_leads).then(pl.col("follower_model")).otherwise(pl.col("leader_model")).alias("cn_model"),
+            "follower",
+            "lag_days",
+            "lag_censored",
+            "lag_days_at_least",
+            behind.alias("behind"),
+            "after_hole",
         )
         .sort("leaderboard", "attribution", "snapshot_date")
     )
@@ -94,18 +99,15 @@ class Hole:
         return (self.before - self.after).days
 
 
-def holes_from_dates(dates: list[date], max_days: int = HOLE_DAYS) -> list[Hole]:
-    """The holes of a series: consecutive snapshot dates more than `max_days` apart.
+def holes_of(holes_mart: pl.DataFrame, board: str) -> list[Hole]:
+    """A leaderboard's holes from marts.snapshot_holes rows (transforms.gaps.snapshot_holes: more
+    than HOLE_DAYS without a snapshot)."""
+    rows = holes_mart.filter(pl.col("leaderboard") == board).sort("last_snapshot_before")
+    return [Hole(r["last_snapshot_before"], r["first_snapshot_after"]) for r in rows.iter_rows(named=True)]
 
-    Computed from the snapshot dates for now; a holes mart can replace it (same Hole values)."""
-    days = sorted(set(dates))
-    return [Hole(a, b) for a, b in zip(days, days[1:], strict=False) if (b - a).days > max_days]
 
-
-def segment_ids(dates: list[date], holes: list[Hole]) -> list[int]:
-    """For each date, the number of holes before it: points with the same id are joined by a line."""
-    ends = sorted(hole.before for hole in holes)
-    return [sum(end <= day for end in ends) for day in dates]
+# modes that agree on all of these on every snapshot are drawn as one line
+SAME_LINE = ("snapshot_date", "margin", "us_score", "cn_score", "behind")
 
 
 def merge_identical_modes(margin: pl.DataFrame) -> pl.DataFrame:
@@ -114,10 +116,7 @@ def merge_identical_modes(margin: pl.DataFrame) -> pl.DataFrame:
     if margin.is_empty():
         return margin.with_columns(pl.lit(None, dtype=pl.String).alias("line"))
     present = [m for m in MODES if m in set(margin["attribution"])] + sorted(set(margin["attribution"]) - set(MODES))
-    series = {
-        mode: tuple(margin.filter(pl.col("attribution") == mode).select("snapshot_date", "margin").rows())
-        for mode in present
-    }
+    series = {mode: tuple(margin.filter(pl.col("attribution") == mode).select(*SAME_LINE).rows()) for mode in present}
     groups: list[list[str]] = []
     for mode in present:
         for group in groups:
@@ -177,22 +176,43 @@ def _source_title(lines: list[str], width: int = 120) -> alt.TitleParams:
     )
 
 
+def latest_line(latest: dict, top100_share: float | None = None) -> str:
+    """The headline snapshot's time lag under a chart's title, censored lags as "at least N days"
+    with what that means, and how much of the top 100 the headline mode can place."""
+    lag = lag_phrase(
+        latest["follower"], latest["lag_days"], latest["lag_censored"], latest["lag_days_at_least"], prose=True
+    )
+    line = f"On {latest['snapshot_date'].isoformat()} ({HEADLINE_MODE}): {lag}"
+    if latest["lag_censored"]:
+        line += " (the record does not reach back to when the leader got there)"
+    if top100_share is not None and top100_share < 1:
+        line += f"; {coverage_phrase(top100_share)}"
+    return line + "."
+
+
 # --- one chart per leaderboard ---------------------------------------------------------------------
 
 
 def board_chart(
-    margin: pl.DataFrame, board: str, sources: list[str], holes: list[Hole] | None = None
+    margin: pl.DataFrame,
+    board: str,
+    sources: list[str],
+    holes: list[Hole] | None = None,
+    top100_share: float | None = None,
 ) -> alt.VConcatChart:
     """The US-China margin on one leaderboard over time, one line per attribution mode.
 
     `margin`: us_cn_margin rows of this board. `sources`: credit lines of the data plotted.
-    `holes`: where the series has no snapshot (default: computed from the snapshot dates)."""
+    `holes`: where the leaderboard has no snapshot (marts.snapshot_holes; default: transforms.gaps'
+    rule applied to the plotted dates). `top100_share`: how much of the latest snapshot's top 100
+    the headline mode attributes to a country (marts.attribution_coverage), said under the title."""
     facts = leaderboard(board)
     rows = margin.filter(pl.col("leaderboard") == board).sort("attribution", "snapshot_date")
     if rows.is_empty():
         raise ValueError(f"no US-China gap on {board} to chart")
     dates = sorted(set(rows["snapshot_date"]))
-    holes = holes_from_dates(dates) if holes is None else holes
+    if holes is None:
+        holes = holes_of(snapshot_holes(rows.select("leaderboard", "snapshot_date")), board)
     first, last = dates[0], dates[-1]
     headline_rows = rows.filter(pl.col("attribution") == HEADLINE_MODE)
     headline_rows = headline_rows if not headline_rows.is_empty() else rows
@@ -200,7 +220,8 @@ def board_chart(
 
     lines = merge_identical_modes(rows)
     lines = lines.with_columns(
-        pl.Series("segment", segment_ids(lines["snapshot_date"].to_list(), holes)),
+        # a new path after every hole in the series: no line drawn over months nobody observed
+        pl.col("after_hole").cast(pl.Int32).cum_sum().over("line").alias("segment"),
         pl.col("snapshot_date").cast(pl.String).alias("date"),
     )
     order = list(dict.fromkeys(lines.sort(pl.col("attribution").replace_strict(
@@ -237,6 +258,7 @@ def board_chart(
         alt.Tooltip("us_model:N", title="US model"),
         alt.Tooltip("cn_score:Q", title="China best", format=",.2f"),
         alt.Tooltip("cn_model:N", title="China model"),
+        alt.Tooltip("behind:N", title="time lag"),
     ]
     base = alt.Chart(lines)
     layers = []
@@ -279,6 +301,7 @@ def board_chart(
     subtitle = [
         f"Best US model minus best Chinese model, per snapshot; one line per attribution mode (title: {HEADLINE_MODE}).",
         f"Score: {facts.scale}. Snapshots {first.isoformat()} to {last.isoformat()}; as of {last.isoformat()}.",
+        latest_line(latest, top100_share),
     ]
     if holes:
         subtitle.append(f"Lines break where no snapshot was taken for more than {HOLE_DAYS} days (shaded: no data).")
@@ -326,7 +349,7 @@ def funding_series(funding_gap: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(
             schema={"panel": pl.String, "source": pl.String, "metric": pl.String, "price_basis": pl.String,
                     "year": pl.Int64, "country": pl.String, "usd_bn": pl.Float64, "ratio": pl.Float64,
-                    "complete": pl.Boolean}
+                    "complete": pl.Boolean, "upstream": pl.String}
         )  # fmt: skip
     rows = rows.with_columns(usd_billions(pl.col("value_a"), pl.col("unit")).alias("us_bn"),
                              usd_billions(pl.col("value_b"), pl.col("unit")).alias("cn_bn"))  # fmt: skip
@@ -335,7 +358,9 @@ def funding_series(funding_gap: pl.DataFrame) -> pl.DataFrame:
         pl.col("source"), pl.lit(": "), pl.col("metric").replace(METRIC_WORDS),
         pl.lit(", bn "), pl.col("price_basis").replace(PRICE_BASIS_WORDS).fill_null("US$"),
     )  # fmt: skip
-    keep = ["panel", "source", "metric", "price_basis", "year", "ratio", "complete"]
+    if "upstream" not in rows.columns:  # a frame without provenance: each source its own estimate
+        rows = rows.with_columns(pl.col("source").alias("upstream"))
+    keep = ["panel", "source", "metric", "price_basis", "year", "ratio", "complete", "upstream"]
     return (
         pl.concat(
             [
@@ -352,21 +377,47 @@ def _ratio_words(low: float, high: float) -> str:
     return f"{low:.1f}x" if round(low, 1) == round(high, 1) else f"{low:.1f}x to {high:.1f}x"
 
 
+def shared_upstreams(frame: pl.DataFrame) -> dict[str, list[str]]:
+    """Source -> the other sources drawn whose figures come from the same upstream estimate
+    (marts.funding_provenance: funding-cset and funding-eto are both CSET's estimates). Their lines
+    agreeing is one estimate shown twice, not two sources confirming each other."""
+    if "upstream" not in frame.columns or frame.is_empty():
+        return {}
+    pairs = frame.select("source", "upstream").unique()
+    out = {}
+    for source, upstream in pairs.sort("source").iter_rows():
+        others = sorted(set(pairs.filter((pl.col("upstream") == upstream) & (pl.col("source") != source))["source"]))
+        if others:
+            out[source] = others
+    return out
+
+
 def funding_headline(series: pl.DataFrame) -> str:
-    """The answer over every feed's latest year: who invests more, and by how much."""
+    """The answer over every feed's latest year: who invests more, and by how much, and from how many
+    independent estimates (series sharing an upstream count once)."""
     latest = series.filter(pl.col("year") == pl.col("year").max().over("panel")).unique("panel")
     ratios = [r for r in latest["ratio"].to_list() if r is not None]
     if not ratios:
         return "US vs China AI investment: no feed reports both countries yet"
     low, high = min(ratios), max(ratios)
     feeds = f"{len(ratios)} feed" + ("s" if len(ratios) > 1 else "")
+    independent = latest.filter(pl.col("ratio").is_not_null())["upstream"].n_unique()
+    if independent < len(ratios):
+        feeds = f"{len(ratios)} series from {independent} independent estimate" + ("s" if independent > 1 else "")
+    else:
+        feeds = f"each of {feeds}"
     if low > 1:
-        return f"The US invests {_ratio_words(low, high)} as much in AI as China (latest year of each of {feeds})"
+        return f"The US invests {_ratio_words(low, high)} as much in AI as China (latest year of {feeds})"
     if high < 1:
-        return (
-            f"China invests {_ratio_words(1 / high, 1 / low)} as much in AI as the US (latest year of each of {feeds})"
-        )
-    return f"US/China AI investment ratio: {_ratio_words(low, high)} (latest year of each of {feeds})"
+        return f"China invests {_ratio_words(1 / high, 1 / low)} as much in AI as the US (latest year of {feeds})"
+    return f"US/China AI investment ratio: {_ratio_words(low, high)} (latest year of {feeds})"
+
+
+def _same_estimate(source: str, shared: dict[str, list[str]], upstream: str | None) -> str | None:
+    others = shared.get(source)
+    if not others:
+        return None
+    return f"same upstream estimate ({upstream}) as {', '.join(others)}: not independent confirmation"
 
 
 def funding_chart(funding_gap: pl.DataFrame, sources: dict[str, list[str]]) -> alt.VConcatChart:
@@ -377,6 +428,7 @@ def funding_chart(funding_gap: pl.DataFrame, sources: dict[str, list[str]]) -> a
         raise ValueError("no US-China funding series to chart")
     years = list(range(series["year"].min(), series["year"].max() + 1))
     colours = alt.Scale(domain=[country_name(US), country_name(CN)], range=[COUNTRY_COLOURS[US], COUNTRY_COLOURS[CN]])
+    shared = shared_upstreams(series)
     panels = []
     for name in series["panel"].unique(maintain_order=True).to_list():
         rows = series.filter(pl.col("panel") == name).with_columns(
@@ -404,7 +456,8 @@ def funding_chart(funding_gap: pl.DataFrame, sources: dict[str, list[str]]) -> a
                 ),
             ).properties(
                 width=300, height=170,
-                title=alt.TitleParams(name, subtitle=note, anchor="start", fontSize=12, subtitleColor=MUTED),
+                title=alt.TitleParams(name, subtitle=[note, *filter(None, [_same_estimate(us["source"], shared, us["upstream"])])],
+                                      anchor="start", fontSize=12, subtitleColor=MUTED),
             )
         )  # fmt: skip
     shown = series["source"].unique(maintain_order=True).to_list()
@@ -443,6 +496,19 @@ def race_headline(race: pl.DataFrame) -> str:
     return f"{year}: {money}; the US led on {boards}"
 
 
+def _upstream_note(funding: pl.DataFrame, shared: dict[str, list[str]]) -> list[str]:
+    """One line per upstream estimate drawn under several feeds' names."""
+    groups = sorted({tuple(sorted([source, *others])) for source, others in shared.items()})
+    lines = []
+    for group in groups:
+        upstream = funding.filter(pl.col("source") == group[0])["upstream"][0]
+        lines.append(
+            f"{' and '.join(group)} publish the same upstream estimate ({upstream}): one estimate, "
+            "not independent confirmation."
+        )
+    return lines
+
+
 def race_chart(race: pl.DataFrame, sources: dict[str, list[str]]) -> alt.VConcatChart:
     """Year by year: each funding feed's US/China ratio above each leaderboard's year-end frontier gap
     (publisher mode), on one year axis. `race`: marts.race_by_year rows; `sources`: credit lines per
@@ -456,12 +522,17 @@ def race_chart(race: pl.DataFrame, sources: dict[str, list[str]]) -> alt.VConcat
     x = alt.X("year:O", title=None, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0))
     rows = []
     if not funding.is_empty():
-        funding = funding.with_columns(
-            pl.concat_str(pl.col("source"), pl.lit(" "), pl.col("metric").replace(METRIC_WORDS)).alias("feed")
+        # a feed that republishes another's estimate says so in its name (funding-eto and funding-cset are
+        # both CSET's: their lines coincide because they are one estimate, not two sources agreeing)
+        shared = shared_upstreams(funding)
+        same_as = pl.col("source").replace_strict(
+            {s: f" (= {', '.join(o)}: same upstream)" for s, o in shared.items()}, default=""
         )
-        # feeds can agree year after year (CSET and ETO estimate from the same data): a dash pattern per
-        # feed keeps a line visible under another
-        feed_legend = alt.Legend(orient="right", labelLimit=320, symbolStrokeWidth=2)
+        funding = funding.with_columns(
+            pl.concat_str(pl.col("source"), pl.lit(" "), pl.col("metric").replace(METRIC_WORDS), same_as).alias("feed")
+        )
+        # a dash pattern per feed keeps a line visible under another it coincides with
+        feed_legend = alt.Legend(orient="right", labelLimit=460, symbolStrokeWidth=2)
         feeds = sorted(set(funding["feed"]))
         base = alt.Chart(funding).encode(
             x=x,
@@ -478,7 +549,8 @@ def race_chart(race: pl.DataFrame, sources: dict[str, list[str]]) -> alt.VConcat
             alt.layer(parity, base.mark_line(strokeWidth=2, strokeJoin="round", point=alt.OverlayMarkDef(filled=False, size=45, strokeWidth=1.5))).properties(
                 width=WIDTH, height=180,
                 title=alt.TitleParams("Funding: US investment as a multiple of China's (each feed's latest edition)",
-                                      anchor="start", fontSize=12),
+                                      subtitle=_upstream_note(funding, shared), anchor="start", fontSize=12,
+                                      subtitleColor=MUTED),
             )
         )  # fmt: skip
     for board in frontier["source"].unique(maintain_order=True).sort().to_list():

@@ -3,6 +3,7 @@ under the session Prefect harness (the real server path is tests/test_prefect_se
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -101,6 +102,38 @@ def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled
         assert ET.parse(reports / f"{name}.svg").getroot().tag == "{http://www.w3.org/2000/svg}svg"
     page = (reports / "charts.html").read_text()
     assert page.count('vegaEmbed("#chart-') == 5 and "<script src" not in page
+    specs = [json.loads(part.split(', {"actions"', 1)[0]) for part in page.split('vegaEmbed("#chart-')[1:]]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        dates = dict(
+            con.execute(
+                "SELECT leaderboard, list(DISTINCT snapshot_date::VARCHAR) FROM marts.gap "
+                "WHERE pair = 'US-CN' AND scope = 'all' GROUP BY ALL"
+            ).fetchall()
+        )
+        holes = con.execute(
+            "SELECT last_snapshot_before::VARCHAR, first_snapshot_after::VARCHAR FROM marts.snapshot_holes "
+            "WHERE leaderboard = 'arena-text' ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    # every snapshot with a US-CN gap is a point: 17 on v2, 2 on v1, 123 on the Arena
+    assert {board: len(days) for board, days in dates.items()} == {
+        "open-llm-v2": 17,
+        "open-llm-v1": 2,
+        "arena-text": 123,
+    }
+    for spec in specs[:3]:
+        board = spec["vconcat"][0]["title"]["text"]
+        rows = [r for data in spec["datasets"].values() for r in data if "margin" in r]
+        shown = {r["date"] for r in rows}
+        assert shown in [set(days) for days in dates.values()], board
+        if "Arena" in board:  # the two holes of marts.snapshot_holes shaded, the line broken after each
+            shaded = [(r["after"], r["before"]) for data in spec["datasets"].values() for r in data if "after" in r]
+            assert shaded == holes == [("2023-12-20", "2024-06-19"), ("2025-08-04", "2026-03-19")]
+            assert max(r["segment"] for r in rows) == 2
+    race = specs[4]["vconcat"][0]["vconcat"][0]  # funding-cset and funding-eto: one estimate, said so
+    assert "funding-cset and funding-eto publish the same upstream estimate (cset)" in race["title"]["subtitle"][0]
     report = (reports / "gap-report.md").read_text()
     assert (
         report.split("## The answer")[1]

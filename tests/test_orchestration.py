@@ -102,7 +102,8 @@ def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled
         assert ET.parse(reports / f"{name}.svg").getroot().tag == "{http://www.w3.org/2000/svg}svg"
     page = (reports / "charts.html").read_text()
     assert page.count('vegaEmbed("#chart-') == 5 and "<script src" not in page
-    specs = [json.loads(part.split(', {"actions"', 1)[0]) for part in page.split('vegaEmbed("#chart-')[1:]]
+    embedded = [part.split('", ', 1)[1].split(', {"actions"', 1)[0] for part in page.split('vegaEmbed("#chart-')[1:]]
+    specs = [json.loads(spec) for spec in embedded]
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         dates = dict(

@@ -229,7 +229,7 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
         key=QUARANTINE_KEY,
         description=(
             f"{len({r['load_id'] for r in quarantined})} unresolved quarantined load(s), one row per failed check "
-            "(reason shortened: the full one is in meta.loads and `aigap status`). raw_file is in raw/<source>/ next "
+            "(reason shortened: the full one is in meta.loads and `aigap status`). raw_file is in `raw/<source>/` next "
             "to the warehouse, its hash cut to 12 characters; raw_path, the last column, is its full path. Empty "
             "when every snapshot passed its gate."
         ),

@@ -180,7 +180,7 @@ def latest_line(latest: dict, top100_share: float | None = None) -> str:
     """The headline snapshot's time lag under a chart's title, censored lags as "at least N days"
     with what that means, and how much of the top 100 the headline mode can place."""
     lag = lag_phrase(
-        latest["follower"], latest["lag_days"], latest["lag_censored"], latest["lag_days_at_least"], prose=True
+        latest["follower"], latest["lag_days"], latest["lag_censored"], latest["lag_days_at_least"], form="prose"
     )
     line = f"On {latest['snapshot_date'].isoformat()} ({HEADLINE_MODE}): {lag}"
     if latest["lag_censored"]:

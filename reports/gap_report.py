@@ -291,7 +291,7 @@ def headline_sentence(row: dict, change: str, top100_share: float | None = None)
         lead = f"{in_prose(leader)} leads {in_prose(follower)} by {_amount(row['gap'], board)} ({scores})"
     clauses = [
         lead,
-        lag_phrase(follower, row.get("lag_days"), row.get("lag_censored"), row.get("lag_days_at_least"), prose=True),
+        lag_phrase(follower, row.get("lag_days"), row.get("lag_censored"), row.get("lag_days_at_least"), form="prose"),
         trend_clause(row),
         _change_clause(change),
     ]
@@ -299,7 +299,9 @@ def headline_sentence(row: dict, change: str, top100_share: float | None = None)
 
 
 def _behind(row: dict) -> str:
-    return lag_phrase(row["follower"], row.get("lag_days"), row.get("lag_censored"), row.get("lag_days_at_least"))
+    return lag_phrase(
+        row["follower"], row.get("lag_days"), row.get("lag_censored"), row.get("lag_days_at_least"), form="cell"
+    )
 
 
 SAME_VALUE = ("snapshot_date", "leader", "follower", "leader_score", "follower_score", "gap", *LAG_COLUMNS,
@@ -434,14 +436,14 @@ def report_markdown(
         if us_cn:
             lines += ["", "## US–China in every attribution mode", ""]
             lines += _table(
-                ["leaderboard", "attribution", "snapshot", "gap", "time lag", "change since previous run"],
+                ["leaderboard", "attribution", "snapshot", "gap", "behind", "since previous run"],
                 [[r["leaderboard"], r["attribution"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"]]
                  for r in us_cn],
             )  # fmt: skip
         if others:
             lines += ["", f"## Other country pairs ({HEADLINE_MODE} attribution)", ""]
             lines += _table(
-                ["pair", "leaderboard", "snapshot", "gap", "time lag", "change since previous run"],
+                ["pair", "leaderboard", "snapshot", "gap", "behind", "since previous run"],
                 [[r["pair"], r["leaderboard"], r["snapshot_date"], _gap_cell(r), _behind(r), r["change"]]
                  for r in others],
             )  # fmt: skip

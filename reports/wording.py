@@ -6,6 +6,8 @@ imports it after every run).
 
 from __future__ import annotations
 
+from typing import Literal
+
 COUNTRY_NAMES = {"US": "US", "CN": "China", "FR": "France", "GB": "UK", "KR": "South Korea", "DE": "Germany"}
 
 # What "at least N days" means, said once next to wherever a censored lag is printed.
@@ -39,15 +41,25 @@ def lag_amount(lag_days: int | None, censored: bool | None, at_least_days: int |
 
 
 def lag_phrase(
-    follower: str, lag_days: int | None, censored: bool | None, at_least_days: int | None, *, prose: bool = False
+    follower: str,
+    lag_days: int | None,
+    censored: bool | None,
+    at_least_days: int | None,
+    *,
+    form: Literal["line", "cell", "prose"] = "line",
 ) -> str:
-    """How far behind the follower is: "CN 306 days behind", "CN at least 18 days behind", "CN: lag
-    unknown" (CLI, tables, tooltips); with `prose`, "China is 306 days behind", "China is at least 18
-    days behind", "how many days China is behind is unknown" (sentences). Never a 0 meaning unknown."""
+    """How far behind the follower is, in one of three forms of the same words:
+    - "line" (CLI, tooltips): "CN 306 days behind", "CN at least 18 days behind", "CN: lag unknown";
+    - "cell" (a table column headed "behind"): "CN 306 days", "CN at least 18 days", "CN unknown";
+    - "prose" (sentences): "China is 306 days behind", "China is at least 18 days behind", "how many
+      days China is behind is unknown".
+    Never a 0 meaning unknown."""
     amount = lag_amount(lag_days, censored, at_least_days)
-    if prose:
+    if form == "prose":
         who = in_prose(follower)
         return f"{who} is {amount} behind" if amount else f"how many days {who} is behind is unknown"
+    if form == "cell":
+        return f"{follower} {amount or 'unknown'}"
     return f"{follower} {amount} behind" if amount else f"{follower}: lag unknown"
 
 

@@ -154,13 +154,15 @@ V2 = [
 
 
 def test_one_phrase_for_a_lag_wherever_it_is_printed():
-    # marts.gap: lag_days, lag_censored, lag_days_at_least; the CLI, tables and tooltips use the short form
+    # marts.gap: lag_days, lag_censored, lag_days_at_least; the CLI and tooltips use lines, tables cells
     assert lag_phrase("CN", 306, False, 306) == "CN 306 days behind"
     assert lag_phrase("CN", None, True, 18) == "CN at least 18 days behind"
     assert lag_phrase("CN", None, True, None) == "CN: lag unknown"
-    assert lag_phrase("US", 1, False, 1, prose=True) == "the US is 1 day behind"
-    assert lag_phrase("CN", None, True, 0, prose=True) == "China is at least 0 days behind"  # never "0 days"
-    assert lag_phrase("CN", None, None, None, prose=True) == "how many days China is behind is unknown"
+    assert lag_phrase("CN", None, True, 18, form="cell") == "CN at least 18 days"  # a column headed "behind"
+    assert lag_phrase("CN", None, True, None, form="cell") == "CN unknown"
+    assert lag_phrase("US", 1, False, 1, form="prose") == "the US is 1 day behind"
+    assert lag_phrase("CN", None, True, 0, form="prose") == "China is at least 0 days behind"  # never "0 days"
+    assert lag_phrase("CN", None, None, None, form="prose") == "how many days China is behind is unknown"
 
 
 def test_headline_sentence_gives_the_answer_with_its_date_lag_and_change():
@@ -257,13 +259,13 @@ def test_report_leads_with_the_answer_then_compact_tables():
     us_cn = text.split("## US–China in every attribution mode")[1].split("##")[0]
     table = [line for line in us_cn.splitlines() if line.startswith("| ") and "---" not in line]
     assert table == [
-        "| leaderboard | attribution | snapshot | gap | time lag | change since previous run |",
-        "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 306 days behind | no new snapshot |",
-        "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US at least 20 days behind | no new snapshot |",
-        "| open-llm-v2 | lineage = family | 2025-03-21 | CN +6.34 points | US at least 171 days behind | no new snapshot |",
+        "| leaderboard | attribution | snapshot | gap | behind | since previous run |",
+        "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 306 days | no new snapshot |",
+        "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US at least 20 days | no new snapshot |",
+        "| open-llm-v2 | lineage = family | 2025-03-21 | CN +6.34 points | US at least 171 days | no new snapshot |",
     ]  # fmt: skip
     assert (
-        "| CN–FR | open-llm-v2 | 2025-03-21 | FR +1.46 points | CN at least 20 days behind | no new snapshot |" in text
+        "| CN–FR | open-llm-v2 | 2025-03-21 | FR +1.46 points | CN at least 20 days | no new snapshot |" in text
     )
     assert text.index("## The answer") < text.index("## Other country pairs (publisher attribution)")
     assert text.index("## Other country pairs") < text.index("## Loads in this run")
@@ -290,11 +292,11 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
     assert "| open-llm-v2-archive | 2 | 0 | 1 |" in text
     assert "- **QUARANTINED** `open-llm-v2-archive` `scraped/2024-08-15.csv`: 1 row(s) do not have 33 fields" in text
     assert (
-        "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points | US at least 48 days behind "
+        "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points | US at least 48 days "
         "| -5.56 (narrowing; was 6.31 on 2024-07-13) |" in text
     )
     # the board's first snapshot: the lag is censored, a lower bound (never "0 days")
-    assert "| open-llm-v2 | lineage | 2024-07-13 | US +1.00 points | CN at least 0 days behind | new |" in text
+    assert "| open-llm-v2 | lineage | 2024-07-13 | US +1.00 points | CN at least 0 days | new |" in text
     assert "the previous run `run-1` (2026-11-22 05:31 UTC)" in text
     assert "| open-llm-v2 | lineage | 2024-08-30 | 70.0% | 95.0% | 80.0% | 15.0% |" in text
     assert "| open-llm-v2 | publisher | 2024-08-30 | 62.5% | 91.0% |  |  |" in text

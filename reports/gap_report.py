@@ -495,17 +495,18 @@ def report_markdown(
         lines.append("Attribution coverage: `marts.attribution_coverage` is empty.")
     else:
         lines += _table(
-            ["leaderboard", "mode", "snapshot", "rows attributed", "top 100 attributed",
-             "top 100 by lineage chain", "top 100 by exclusive architecture"],
+            # short headers: the table must fit the Prefect UI's text column (explained below it)
+            ["leaderboard", "mode", "snapshot", "rows", "top 100", "chain", "architecture"],
             [[r["leaderboard"], r["mode"], r["snapshot_date"], _percent(r["rows_share"]), _percent(r["top100_share"]),
               _percent(r.get("top100_chain_share")), _percent(r.get("top100_architecture_share"))]
              for r in latest_coverage(coverage).iter_rows(named=True)],
         )  # fmt: skip
         lines += [
             "",
-            "Share of the board's rows (and of its top 100) whose country is known; the rest is `unattributed`. "
-            "Lineage is split by how it was found: a base-model chain to a foundation-model developer (reported "
-            "or curated edges), or an architecture whose weights come from one developer alone.",
+            "*rows*, *top 100*: share of the board's rows, and of its top 100, whose country is known in that "
+            "mode; the rest is `unattributed`. *chain*, *architecture* (lineage only): the top-100 share placed "
+            "through a base-model chain to a foundation-model developer (reported or curated edges), and by an "
+            "architecture whose weights come from one developer alone (`marts.attribution_coverage`).",
         ]
 
     if chart_src:

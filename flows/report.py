@@ -248,7 +248,8 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
     create_markdown_artifact(
         chart_artifact_markdown(
             "Funding: US vs China", money_files,
-            "Each feed in its own unit and price basis; feeds are never added up.",
+            "Each feed in its own unit and price basis; feeds are never added up, and feeds that publish the same "
+            "upstream estimate (marts.funding_provenance) are labelled as one estimate.",
             empty="No US–China funding series yet: no funding feed is published in this warehouse.",
         ),
         key=FUNDING_CHART_KEY,

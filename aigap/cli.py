@@ -14,6 +14,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from aigap.bytecode import ensure_compiled
 from aigap.config import WAREHOUSE_ENV, warehouse_path
 
 # No telemetry from a pipeline that runs offline and on schedules.
@@ -70,7 +71,8 @@ def shown(text: str) -> str:
 
 
 def print_summary(summary) -> None:
-    from reports.gap_report import lag_phrase
+    from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, lag_phrase
+    from transforms.boards import leaderboard
     from warehouse import store
 
     print(f"\naigap run -> {summary.warehouse}")
@@ -116,10 +118,11 @@ def print_summary(summary) -> None:
         for board, day, mode, leader, l_score, follower, f_score, gap, lag, censored, at_least, share in latest:
             print(
                 f"  {board} {day} ({mode}): {leader} {l_score:.2f} vs {follower} {f_score:.2f}, "
-                f"gap {gap:.2f} points"
-                + (f"; {phrase}" if (phrase := lag_phrase(follower, lag, censored, at_least)) else "")
-                + (f" [country known for {share:.0%} of the top 100]" if share is not None and share < 1 else "")
+                f"gap {gap:.2f} {leaderboard(board).unit}; {lag_phrase(follower, lag, censored, at_least)}"
+                + (f" [{coverage_phrase(share)}]" if share is not None and share < 1 else "")
             )
+        if any(row[9] for row in latest):
+            print(f"  ({AT_LEAST}: {AT_LEAST_MEANS})")
     print_funding_headline(path)
 
 
@@ -305,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    ensure_compiled()  # before Prefect is imported or its server started
     try:
         return args.handler(args)
     except Exception as exc:

@@ -84,7 +84,10 @@ def report(warehouse: Path, run_id: str, run_name: str) -> PublishedReport:
     page's Artifacts tab lists them under the run), and write it next to the warehouse."""
     published = publish_run_report(warehouse, run_id, run_name)
     get_run_logger().info(
-        "report: artifacts published; %s and %s written", published.markdown_path, published.chart_path
+        "report: artifacts published; %s and %d chart files written in %s",
+        published.markdown_path.name,
+        len(published.chart_paths),
+        published.markdown_path.parent,
     )
     return published
 

@@ -11,36 +11,138 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from aigap.config import reports_dir
-from reports.chart import gap_chart_svg, us_cn_margin
-from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown
+from reports import charts
+from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown, top100_shares
+from sources.credits import credit_line
+from transforms.boards import leaderboard
 from warehouse import store
 
 REPORT_KEY = "aigap-gap-report"
 QUARANTINE_KEY = "aigap-quarantined-loads"
 CHART_KEY = "aigap-gap-chart"
+FUNDING_CHART_KEY = "aigap-funding-chart"
+INTERACTIVE_PAGE = "charts.html"
 COVERAGE_TABLE = ("marts", "attribution_coverage")
 # The report shows the headline scope: every model on the board (marts.gap also has filtered scopes).
 HEADLINE_GAP = "SELECT * FROM marts.gap WHERE scope = 'all'"
+HEADLINE_TREND = "SELECT * FROM marts.gap_trend WHERE scope = 'all'"
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    name: str  # file stem in warehouse/reports/
+    caption: str
+    rendered: charts.Rendered
 
 
 @dataclass(frozen=True)
 class PublishedReport:
     markdown_path: Path
-    chart_path: Path
+    chart_paths: list[Path]  # every SVG and PNG written, then the interactive page
     quarantined_rows: int
 
 
 def latest_gaps(warehouse: Path) -> list[dict]:
-    """The latest gap per leaderboard, mode and pair, for the run summary."""
+    """The latest gap per leaderboard, mode and pair, with its change over 30 and 90 days, for the
+    run summary."""
     with store.connect(warehouse, read_only=True) as con:
-        return latest_gap_records(store.read_table(con, HEADLINE_GAP))
+        trend = store.read_table(con, HEADLINE_TREND) if _table_exists(con, "marts", "gap_trend") else None
+        return latest_gap_records(store.read_table(con, HEADLINE_GAP), trend)
 
 
 def _run_record(row) -> RunRecord:
     return RunRecord(run_id=row[0], finished_at=row[1], summary=json.loads(row[2] or "{}"))
+
+
+def _table_exists(con, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]
+        ).fetchone()[0]
+        or con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ?", [schema, name]
+        ).fetchone()[0]
+    )
+
+
+def credits_by_chart_key(published_sources: list[str]) -> dict[str, list[str]]:
+    """Credit lines per name a chart shows: a leaderboard gets those of every source that published
+    snapshots of it, a funding feed its own."""
+    from sources import registry
+
+    adapters = registry()
+    out: dict[str, list[str]] = {}
+    for source in sorted(published_sources):
+        line = credit_line(source)
+        out.setdefault(source, []).append(line)
+        board = getattr(adapters.get(source), "leaderboard", None)
+        if board:
+            out.setdefault(board, []).append(line)
+    return out
+
+
+def build_charts(
+    gap: pl.DataFrame,
+    funding_gap: pl.DataFrame | None,
+    race: pl.DataFrame | None,
+    credits: dict[str, list[str]],
+    holes: pl.DataFrame | None = None,
+    coverage: pl.DataFrame | None = None,
+) -> tuple[list[ChartFile], list[ChartFile]]:
+    """The gap chart of every leaderboard with a US-China gap (shading marts.snapshot_holes, saying
+    how much of the top 100 the headline mode places: marts.attribution_coverage), then the funding
+    and race charts."""
+    margin = charts.us_cn_margin(gap)
+    boards = sorted(set(margin["leaderboard"]), key=charts.board_order)
+    shares = top100_shares(coverage)
+    board_files = []
+    for board in boards:
+        headline = margin.filter((pl.col("leaderboard") == board) & (pl.col("attribution") == charts.HEADLINE_MODE))
+        latest = headline["snapshot_date"].max()
+        chart = charts.board_chart(
+            margin,
+            board,
+            credits.get(board, []),
+            holes=charts.holes_of(holes, board) if holes is not None else None,
+            top100_share=shares.get((board, latest.isoformat(), charts.HEADLINE_MODE)) if latest else None,
+        )
+        caption = f"US minus China best score on {leaderboard(board).title}"
+        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, charts.render(chart)))
+    money_files = []
+    if funding_gap is not None and not charts.funding_series(funding_gap).is_empty():
+        money_files.append(
+            ChartFile("us-cn-funding", "US and China AI investment per year, per feed",
+                      charts.render(charts.funding_chart(funding_gap, credits)))
+        )  # fmt: skip
+    if race is not None and not race.is_empty():
+        money_files.append(
+            ChartFile("us-cn-race-by-year", "The model gap next to the funding gap, year by year",
+                      charts.render(charts.race_chart(race, credits)))
+        )  # fmt: skip
+    return board_files, money_files
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def chart_artifact_markdown(title: str, files: list[ChartFile], note: str, empty: str) -> str:
+    """Charts inlined as data URIs (the UI shows them; no file path of this machine leaks into it)."""
+    parts = [f"## {title}", ""]
+    if not files:
+        return "\n".join([*parts, empty]) + "\n"
+    for chart in files:
+        parts += [f"![{chart.caption}]({_data_uri(chart.rendered.svg)})", ""]
+    names = ", ".join(f"`{c.name}.svg`" for c in files)
+    parts.append(
+        f"{note} Next to the warehouse, in its `reports/` folder: {names} (and `.png`), and `{INTERACTIVE_PAGE}` "
+        "with every chart interactive (tooltips, zoom)."
+    )
+    return "\n".join(parts) + "\n"
 
 
 def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> PublishedReport:
@@ -56,44 +158,101 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
             [run_id, current[1]],
         ).fetchone()
         gap = store.read_table(con, HEADLINE_GAP)
-        has_coverage = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", list(COVERAGE_TABLE)
-        ).fetchone()[0]
-        coverage = store.read_table(con, "SELECT * FROM marts.attribution_coverage") if has_coverage else None
+        coverage = (
+            store.read_table(con, "SELECT * FROM marts.attribution_coverage")
+            if _table_exists(con, *COVERAGE_TABLE)
+            else None
+        )
+        funding_gap = (
+            store.read_table(con, "SELECT * FROM marts.funding_gap")
+            if _table_exists(con, "marts", "funding_gap")
+            else None
+        )
+        race = (
+            store.read_table(con, "SELECT * FROM marts.race_by_year")
+            if _table_exists(con, "marts", "race_by_year")
+            else None
+        )
+        holes = (
+            store.read_table(con, "SELECT * FROM marts.snapshot_holes")
+            if _table_exists(con, "marts", "snapshot_holes")
+            else None
+        )
         loads = store.read_table(
             con,
             "SELECT load_id, source, snapshot_key, snapshot_date, status, reasons, raw_path, flow_run_id, finished_at "
             "FROM meta.loads",
         )
     run, before = _run_record(current), (_run_record(previous) if previous else None)
-    svg = gap_chart_svg(us_cn_margin(gap))
+    published = loads.filter(pl.col("status") == "published")["source"].unique().to_list()
+    board_files, money_files = build_charts(
+        gap, funding_gap, race, credits_by_chart_key(published), holes=holes, coverage=coverage
+    )
     quarantined = quarantine_rows(loads, run_id)
 
     folder = reports_dir(warehouse)
     folder.mkdir(parents=True, exist_ok=True)
-    chart_path = folder / "us-cn-gap.svg"
-    chart_path.write_text(svg, encoding="utf-8")
+    written: list[Path] = []
+    for chart in [*board_files, *money_files]:
+        for suffix, content in ((".svg", chart.rendered.svg), (".png", chart.rendered.png)):
+            path = folder / f"{chart.name}{suffix}"
+            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+            written.append(path)
+    page = folder / INTERACTIVE_PAGE
+    page.write_text(
+        charts.interactive_html(
+            f"aigap: US vs China, {run_name}", [(c.caption, c.rendered.spec) for c in [*board_files, *money_files]]
+        ),
+        encoding="utf-8",
+    )
+    written.append(page)
     markdown_path = folder / "gap-report.md"
     markdown_path.write_text(
-        report_markdown(run, run_name, before, coverage, chart_src=chart_path.name), encoding="utf-8"
+        report_markdown(
+            run,
+            run_name,
+            before,
+            coverage,
+            chart_src=[(c.caption, f"{c.name}.svg") for c in [*board_files, *money_files]],
+        ),
+        encoding="utf-8",
     )
 
     markdown = report_markdown(run, run_name, before, coverage)
-    markdown += f"\nThe chart is the *{CHART_KEY}* artifact; this report and the chart are also in `{folder}`.\n"
+    markdown += (
+        f"\nThe charts are the *{CHART_KEY}* and *{FUNDING_CHART_KEY}* artifacts; this report, the charts and "
+        f"`{INTERACTIVE_PAGE}` are also in the `reports/` folder next to the warehouse.\n"
+    )
     create_markdown_artifact(markdown, key=REPORT_KEY, description=f"Gap report of {run_name}")
     create_table_artifact(
         quarantined,
         key=QUARANTINE_KEY,
         description=(
-            f"{len({r['load_id'] for r in quarantined})} unresolved quarantined load(s), one row per failed check; "
-            "raw_path is relative to the warehouse folder. Empty when every snapshot passed its gate."
+            f"{len({r['load_id'] for r in quarantined})} unresolved quarantined load(s), one row per failed check "
+            "(reason shortened: the full one is in meta.loads and `aigap status`). raw_file is in `raw/<source>/` next "
+            "to the warehouse, its hash cut to 12 characters; raw_path, the last column, is its full path. Empty "
+            "when every snapshot passed its gate."
         ),
     )
-    data_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     create_markdown_artifact(
-        f"## US–China frontier gap over time\n\n![US minus China frontier score per leaderboard]({data_uri})\n\n"
-        f"Above zero the US leads, below zero China; one line per attribution mode. File: `{chart_path}`\n",
+        chart_artifact_markdown(
+            "US–China frontier gap over time",
+            board_files,
+            "Above zero the US leads, below zero China; one line per attribution mode, broken where the "
+            "leaderboard has a hole.",
+            empty="No US–China gap yet: no published leaderboard snapshot has both countries on the board.",
+        ),
         key=CHART_KEY,
-        description="US minus China best score per snapshot, per leaderboard",
+        description="US minus China best score per snapshot, one chart per leaderboard",
     )
-    return PublishedReport(markdown_path, chart_path, len(quarantined))
+    create_markdown_artifact(
+        chart_artifact_markdown(
+            "Funding: US vs China", money_files,
+            "Each feed in its own unit and price basis; feeds are never added up, and feeds that publish the same "
+            "upstream estimate (marts.funding_provenance) are labelled as one estimate.",
+            empty="No US–China funding series yet: no funding feed is published in this warehouse.",
+        ),
+        key=FUNDING_CHART_KEY,
+        description="US and China AI investment per feed, and next to the model gap by year",
+    )  # fmt: skip
+    return PublishedReport(markdown_path, written, len(quarantined))

@@ -11,6 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from aigap.bytecode import ensure_compiled
+
+ensure_compiled()  # the Prefect servers and workers the tests start import from compiled bytecode
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 

@@ -3,6 +3,7 @@ under the session Prefect harness (the real server path is tests/test_prefect_se
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -82,18 +83,79 @@ def test_setup_without_a_server_says_how_to_start_one(tmp_path):
     assert "prefect server start" in done.stderr and "PREFECT_API_URL" in done.stderr
 
 
-def test_the_pipeline_writes_its_report_next_to_the_warehouse(bundled_run):
+def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled_run):
     warehouse, _ = bundled_run
-    svg = ET.parse(warehouse.parent / "reports" / "us-cn-gap.svg").getroot()
+    reports = warehouse.parent / "reports"
+    titles = {}
+    for board in ("arena-text", "open-llm-v2", "open-llm-v1"):
+        svg = ET.parse(reports / f"us-cn-gap-{board}.svg").getroot()
+        texts = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        titles[board] = next(t for t in texts if " on " in t and ("leads" in t or "level" in t))
+        assert (reports / f"us-cn-gap-{board}.png").read_bytes().startswith(b"\x89PNG")
+    # the answers, computed from the bundled data (see the README's summary)
+    assert titles == {
+        "arena-text": "US leads China by 36 Elo on Chatbot Arena (text), April 2026",
+        "open-llm-v2": "China leads US by 3.13 points on Open LLM Leaderboard v2, March 2025",
+        "open-llm-v1": "US leads China by 3.09 points on Open LLM Leaderboard v1, July 2024",
+    }
+    for name in ("us-cn-funding", "us-cn-race-by-year"):
+        assert ET.parse(reports / f"{name}.svg").getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    page = (reports / "charts.html").read_text()
+    assert page.count('vegaEmbed("#chart-') == 5 and "<script src" not in page
+    embedded = [part.split('", ', 1)[1].split(', {"actions"', 1)[0] for part in page.split('vegaEmbed("#chart-')[1:]]
+    specs = [json.loads(spec) for spec in embedded]
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        points = con.execute("SELECT count(*) FROM marts.gap WHERE pair = 'US-CN' AND scope = 'all'").fetchone()[0]
+        dates = dict(
+            con.execute(
+                "SELECT leaderboard, list(DISTINCT snapshot_date::VARCHAR) FROM marts.gap "
+                "WHERE pair = 'US-CN' AND scope = 'all' GROUP BY ALL"
+            ).fetchall()
+        )
+        holes = con.execute(
+            "SELECT last_snapshot_before::VARCHAR, first_snapshot_after::VARCHAR FROM marts.snapshot_holes "
+            "WHERE leaderboard = 'arena-text' ORDER BY 1"
+        ).fetchall()
     finally:
         con.close()
-    # one point per leaderboard, attribution mode and snapshot: 3 modes x (17 v2 + 2 v1 + 123 Arena)
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == points == 3 * (17 + 2 + 123)
-    report = (warehouse.parent / "reports" / "gap-report.md").read_text()
-    assert "| open-llm-v2 | publisher | US–CN | 2025-03-21 | CN +3.13 | CN 47.98, US 44.85 |" in report
+    # every snapshot with a US-CN gap is a point: 17 on v2, 2 on v1, 123 on the Arena
+    assert {board: len(days) for board, days in dates.items()} == {
+        "open-llm-v2": 17,
+        "open-llm-v1": 2,
+        "arena-text": 123,
+    }
+    for spec in specs[:3]:
+        board = spec["vconcat"][0]["title"]["text"]
+        rows = [r for data in spec["datasets"].values() for r in data if "margin" in r]
+        shown = {r["date"] for r in rows}
+        assert shown in [set(days) for days in dates.values()], board
+        if "Arena" in board:  # the two holes of marts.snapshot_holes shaded, the line broken after each
+            shaded = [(r["after"], r["before"]) for data in spec["datasets"].values() for r in data if "after" in r]
+            assert shaded == holes == [("2023-12-20", "2024-06-19"), ("2025-08-04", "2026-03-19")]
+            assert max(r["segment"] for r in rows) == 2
+    race = specs[4]["vconcat"][0]["vconcat"][0]  # funding-cset and funding-eto: one estimate, said so
+    assert "funding-cset and funding-eto publish the same upstream estimate (cset)" in race["title"]["subtitle"][0]
+    report = (reports / "gap-report.md").read_text()
+    assert (
+        report.split("## The answer")[1]
+        .lstrip()
+        .startswith(
+            "- **Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 306 days "
+            "behind; no snapshot near 30 or 90 days earlier to compare with;"
+        )
+    )
+    assert (
+        "- **Open LLM Leaderboard v2**, 2025-03-21: China leads the US by 3.13 points (47.98 vs 44.85; country known "
+        "for 16% of the top 100); the US is 20 days behind; over 90 days (vs 2024-12-11): the lead changed (the US "
+        "led by 0.99 points);"
+    ) in report
+    assert (
+        "- **Open LLM Leaderboard v1**, 2024-07-07: the US leads China by 3.09 points (80.48 vs 77.39; country known "
+        "for 19% of the top 100); China is at least 18 days behind;"
+    ) in report
+    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days |" in report
+    assert "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 306 days |" in report
+    assert "![US minus China best score on Chatbot Arena (text)](us-cn-gap-arena-text.svg)" in report
 
 
 def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, tmp_path):
@@ -116,4 +178,4 @@ def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, 
     report = (tmp_path / "reports" / "gap-report.md").read_text()
     assert "This run loaded nothing: it rebuilt the marts" in report
     # compared with the run that loaded the warehouse
-    assert "| CN 47.98, US 44.85 | US 20 days behind | no new snapshot |" in report
+    assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days | no new snapshot |" in report

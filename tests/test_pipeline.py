@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 import pytest
-from conftest import ARCHIVE, BAD, query
+from conftest import ARCHIVE, BAD, ROOT, query
 
 from aigap.cli import main
 from flows import pipeline as pipeline_module
@@ -286,3 +286,19 @@ def test_since_until_and_max_snapshots_limit_a_backfill(prefect_harness, tmp_pat
     loads = state.result().loads
     assert [o.status for o in loads] == ["skipped", "skipped", "published", "published"]
     assert loads[-1].snapshot_key == "scraped/2024-10-01.csv"
+
+
+def test_the_readmes_run_summary_is_what_a_bundled_run_prints(bundled_run, capsys):
+    # every line of the README's example summary (its "..." stand for lines left out) is printed, word for word,
+    # by `aigap run` on the bundled data: Elo on the Arena, "at least N days", the coverage share, the upstream
+    from aigap.cli import print_summary
+
+    _, state = bundled_run
+    print_summary(state.result())
+    printed = capsys.readouterr().out.splitlines()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```\naigap run -> ", 1)[1].split("```", 1)[0].splitlines()[1:]
+    stated = [line for line in block if line.strip() not in ("", "...")]
+    assert len(stated) >= 15
+    assert [line for line in stated if line not in printed] == []
+    assert "  arena-text 2026-04-08 (publisher): US 1503.00 vs CN 1467.00, gap 36.00 Elo; CN 306 days behind" in stated

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
+from browser import INSTALL, Browser, chromium, open_artifact, open_artifacts_tab
 from conftest import ARCHIVE, BAD, query
 from prefect_stack import PrefectStack
 
@@ -25,6 +26,7 @@ GOOD = ("scraped/2024-07-13.csv", "scraped/2024-08-30.csv")  # the two smallest 
 BAD_KEY = "scraped/2024-08-15.csv"
 # Offline: the daily deployment selects sources by kind; a test run pins them to the bundled archive.
 ONLY = [SOURCE]
+ARTIFACT_KEYS = {"aigap-gap-report", "aigap-quarantined-loads", "aigap-gap-chart", "aigap-funding-chart"}
 
 
 def _folder(path, with_bad: bool):
@@ -39,7 +41,7 @@ def _folder(path, with_bad: bool):
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     home = tmp_path_factory.mktemp("prefect-stack")
-    with PrefectStack(home) as stack:
+    with PrefectStack(home, ui=True) as stack:  # the UI too: a browser reads the run's artifacts
         stack.start_server()
         stack.setup_output = stack.run("setup", *stack.aigap("setup"))
         stack.start_worker()
@@ -92,25 +94,38 @@ def test_daily_deployment_run_loads_the_warehouse_and_publishes_artifacts(stack)
     assert query(stack.warehouse, f"SELECT state FROM meta.runs WHERE run_id = '{run['id']}'") == [("ok",)]
 
     artifacts = stack.artifacts(run["id"])
-    assert set(artifacts) == {"aigap-gap-report", "aigap-quarantined-loads", "aigap-gap-chart"}
+    assert set(artifacts) == ARTIFACT_KEYS
     report = artifacts["aigap-gap-report"]
     assert report["type"] == "markdown"
-    assert "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN +0.75 | CN 42.49, US 41.74 |" in report["data"]
+    # two snapshots: the record starts on the first, so the lag is a lower bound, and no 30/90-day comparison
+    assert (
+        "- **Open LLM Leaderboard v2**, 2024-08-30: China leads the US by 0.75 points (42.49 vs 41.74; country known "
+        "for 44% of the top 100); the US is at least 48 days behind; no snapshot near 30 or 90 days earlier to "
+        "compare with;" in report["data"]
+    )
+    assert "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points | US at least 48 days |" in report["data"]
     assert "## Attribution coverage" in report["data"]
     assert "| open-llm-v2 | lineage | 2024-08-30 |" in report["data"]  # the latest snapshot's coverage, per mode
     assert artifacts["aigap-quarantined-loads"]["type"] == "table"
     # the daily run itself quarantined nothing; if the backfill wrote first, its bad snapshot is still open
     rows = json.loads(artifacts["aigap-quarantined-loads"]["data"])
-    assert all(r["snapshot"] == BAD_KEY and r["quarantined"].startswith("earlier run") for r in rows)
+    assert all(r["snapshot"] == BAD_KEY and r["quarantined"].startswith("earlier, ") for r in rows)
     chart = artifacts["aigap-gap-chart"]["data"]
     encoded = chart.split("data:image/svg+xml;base64,")[1].split(")")[0]
     svg = ET.fromstring(base64.b64decode(encoded))
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}polyline")) == 3  # one line per attribution mode
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == 6  # two snapshots, three modes
+    titles = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "China leads US by 0.75 points on Open LLM Leaderboard v2, August 2024" in titles
+    assert str(stack.warehouse.parent) not in chart  # no local path in what the UI shows
+    # no funding feed in this warehouse: no funding chart, and the race by year says what it lacks
+    money = artifacts["aigap-funding-chart"]["data"]
+    assert "us-cn-funding.svg" not in money
+    race = base64.b64decode(money.split("data:image/svg+xml;base64,")[1].split(")")[0]).decode()
+    assert "US vs China by year: no year has both a leaderboard gap and a funding figure yet" in race
     # the chart and the report of the warehouse's latest run, also next to the warehouse
     reports = stack.warehouse.parent / "reports"
-    assert ET.parse(reports / "us-cn-gap.svg").getroot().tag == "{http://www.w3.org/2000/svg}svg"
-    assert "## Latest gap" in (reports / "gap-report.md").read_text()
+    assert ET.parse(reports / "us-cn-gap-open-llm-v2.svg").getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    assert (reports / "us-cn-gap-open-llm-v2.png").read_bytes().startswith(b"\x89PNG")
+    assert "## The answer" in (reports / "gap-report.md").read_text()
 
 
 WRITER_MARKERS = ("waiting for the warehouse writer slot", "writer slot acquired", "writer slot released")
@@ -169,5 +184,67 @@ def test_a_run_whose_gate_quarantined_a_load_is_marked_quarantined(stack):
     artifacts = stack.artifacts(backfill)
     rows = json.loads(artifacts["aigap-quarantined-loads"]["data"])
     assert [(r["snapshot"], r["quarantined"]) for r in rows] == [(BAD_KEY, "this run")]
-    assert "truncated" in rows[0]["reason"] and rows[0]["raw_path"].startswith("raw/")
+    assert rows[0]["reason"].startswith("1 row(s) do not have 33 fields") and rows[0]["raw_path"].startswith("raw/")
+    # the table shortens the reason; the ledger keeps all of it
+    (reasons,) = query(stack.warehouse, f"SELECT reasons FROM meta.loads WHERE snapshot_key = '{BAD_KEY}'")[0]
+    assert "the file looks truncated" in reasons
     assert f"**QUARANTINED** `{SOURCE}` `{BAD_KEY}`" in artifacts["aigap-gap-report"]["data"]
+
+
+def test_the_run_page_shows_the_report_the_quarantine_table_and_the_chart_in_a_browser(stack):
+    """What a person sees in the Prefect UI, read from the DOM of a real headless Chromium after the
+    UI's JavaScript ran: the quarantined backfill run's Artifacts tab, then each artifact's page."""
+    if chromium() is None:
+        pytest.fail(f"this test needs Debian's Chromium: {INSTALL} (.ci/run installs it)")
+    run_id = stack.runs["backfill"]
+    artifacts = stack.artifacts(run_id)
+    with Browser() as browser:
+        tab = browser.tab()
+        open_artifacts_tab(tab, stack.url, run_id)
+        page = tab.text()
+        assert all(key in page for key in ARTIFACT_KEYS), page[:2000]
+
+        open_artifact(tab, stack.url, artifacts["aigap-gap-report"]["id"], "aigap-gap-report")
+        page = tab.text()
+        # the answer comes first, then the tables, then this run's loads with the quarantined one
+        assert "Open LLM Leaderboard v2, 2024-08-30: China leads the US by 0.75 points" in page
+        headings = tab.evaluate("[...document.querySelectorAll('h2')].map(h => h.innerText.trim())")
+        assert headings[:5] == [
+            "The answer",
+            "US–China in every attribution mode",
+            "Other country pairs (publisher attribution)",
+            "Loads in this run",
+            "Attribution coverage",
+        ], headings
+        assert f"QUARANTINED {SOURCE} {BAD_KEY}" in " ".join(page.split())
+        # every table of the report fits the text column of a 1400-pixel window: no last column cut off
+        overflow = tab.evaluate(
+            "(() => { const column = [...document.querySelectorAll('h2')][0].getBoundingClientRect().right;"
+            " return [...document.querySelectorAll('table')].map(t => [...t.querySelectorAll('th')].at(-1))"
+            ".filter(th => th.getBoundingClientRect().right > column + 1).map(th => th.innerText); })()"
+        )
+        assert overflow == [], overflow
+
+        # the quarantine table on a 1920-pixel screen: every column up to the raw file in view, none
+        # cut off at the right edge (the table does not wrap its cells)
+        open_artifact(tab, stack.url, artifacts["aigap-quarantined-loads"]["id"], "aigap-quarantined-loads", 1920)
+        columns = tab.evaluate(
+            "[...document.querySelectorAll('th')].map(th => [th.innerText.trim(), th.getBoundingClientRect().right])"
+        )
+        names = [name for name, _ in columns]
+        assert names[:6] == ["source", "snapshot", "quarantined", "check", "reason", "raw_file"], names
+        assert dict(columns)["raw_file"] <= tab.evaluate("window.innerWidth"), columns
+        cells = tab.evaluate("[...document.querySelectorAll('td')].map(td => td.innerText.trim())")
+        assert cells[:4] == [SOURCE, BAD_KEY, "this run", "parse"], cells
+        assert cells[5].startswith("scraped_2024-08-15.") and cells[5].endswith("….csv")
+
+        open_artifact(tab, stack.url, artifacts["aigap-gap-chart"]["id"], "aigap-gap-chart")
+        image = tab.evaluate(
+            "(() => { const i = [...document.images].find(i => i.alt.startsWith('US minus China'));"
+            " return i && {alt: i.alt, width: i.naturalWidth, shown: i.getBoundingClientRect().width,"
+            " svg: atob(i.src.split(',')[1])}; })()"
+        )
+        assert image and image["alt"] == "US minus China best score on Open LLM Leaderboard v2"
+        assert image["width"] > 600 and image["shown"] > 300  # decoded and drawn, not a broken image
+        assert "China leads US by 0.75 points on Open LLM Leaderboard v2, August 2024" in image["svg"]
+        assert str(stack.warehouse.parent) not in tab.text()

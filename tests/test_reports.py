@@ -1,36 +1,41 @@
-"""The run report, quarantine table and gap chart as pure functions (no Prefect, no DuckDB)."""
+"""The run report and the quarantine table as pure functions (no Prefect, no DuckDB); the charts are
+in tests/test_charts.py."""
 
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import polars as pl
 
-from reports.chart import date_ticks, gap_chart_svg, nice_ticks, us_cn_margin
 from reports.gap_report import (
     RunRecord,
     change_since,
+    collapse_modes,
     gap_changes,
+    headline_sentence,
     latest_gap_records,
     quarantine_rows,
     report_markdown,
+    short_check,
+    short_raw_file,
+    short_reason,
+    trend_clause,
 )
-
-SVG = "{http://www.w3.org/2000/svg}"
+from reports.wording import lag_phrase
 
 
 def gap_frame(rows):
     columns = ["leaderboard", "snapshot_date", "attribution", "leader", "follower", "leader_score", "follower_score"]
     frame = pl.DataFrame([dict(zip(columns, r, strict=True)) for r in rows])
-    first = pl.col("snapshot_date") == pl.col("snapshot_date").min().over("leaderboard")
+    start = pl.col("snapshot_date").min().over("leaderboard")
     return frame.with_columns(
         (pl.col("leader_score") - pl.col("follower_score")).round(6).alias("gap"),
-        # censored on a board's first snapshot (the record does not reach back), 48 days on 2024-08-30
-        pl.when(first).then(None).otherwise(48).alias("lag_days"),
-        first.alias("lag_censored"),
-        pl.when(first).then(0).otherwise(48).alias("lag_days_at_least"),
+        # as in marts.gap on these two snapshots: the leader was already there on the first one, so every lag
+        # is censored, a lower bound (0 days on 2024-07-13, at least 48 on 2024-08-30)
+        pl.lit(None, dtype=pl.Int64).alias("lag_days"),
+        pl.lit(True).alias("lag_censored"),
+        (pl.col("snapshot_date") - start).dt.total_days().alias("lag_days_at_least"),
     )
 
 
@@ -79,14 +84,18 @@ def loads_frame(rows):
 
 
 def reasons(*texts):
-    return json.dumps([{"check": "expect_column_values_to_be_between", "reason": t} for t in texts])
+    """Gate reasons as the ledger keeps them: a range check on the column the text starts with."""
+    return json.dumps(
+        [{"check": "expect_column_values_to_be_between", "column": t.split(":")[0], "reason": t} for t in texts]
+    )
 
 
 def test_quarantine_rows_list_unresolved_loads_one_row_per_reason():
     t = [datetime(2026, 11, d, 6, 0) for d in (1, 2, 3)]
+    long = "average: 760 of 760 values outside [0, 100]; sample rows " + ", ".join(str(n) for n in range(60))
     loads = loads_frame(
         [
-            ("s:a@1", "s", "a.csv", date(2024, 8, 15), "quarantined", reasons("average: 760 of 760 values outside [0, 100]", "ifeval: 758 of 760"), "raw/s/a.1.csv", "run-3", t[2]),
+            ("s:a@1", "s", "a.csv", date(2024, 8, 15), "quarantined", reasons(long, "ifeval: 758 of 760"), "raw/s/a.1.csv", "run-3", t[2]),
             ("s:b@1", "s", "b.csv", date(2024, 8, 1), "quarantined", reasons("cut short"), "raw/s/b.1.csv", "run-1", t[0]),
             ("s:b@2", "s", "b.csv", date(2024, 8, 1), "published", None, "raw/s/b.2.csv", "run-2", t[1]),
             ("s:c@1", "s", "c.csv", None, "quarantined", json.dumps([{"check": "parse", "reason": "not a CSV"}]), "raw/s/c.1.csv", "run-1", t[0]),
@@ -94,12 +103,22 @@ def test_quarantine_rows_list_unresolved_loads_one_row_per_reason():
         ]
     )  # fmt: skip
     rows = quarantine_rows(loads, "run-3")
-    assert [(r["snapshot"], r["quarantined"], r["reason"]) for r in rows] == [
-        ("a.csv", "this run", "average: 760 of 760 values outside [0, 100]"),
-        ("a.csv", "this run", "ifeval: 758 of 760"),
-        ("c.csv", "earlier run, 2026-11-01 06:00 UTC", "not a CSV"),
+    # what, when, which check and why, then where: the columns a narrow table keeps in view come first
+    assert [(r["snapshot"], r["quarantined"], r["check"], r["reason"]) for r in rows] == [
+        ("a.csv", "this run", "average: range", short_reason(long.removeprefix("average: "))),
+        ("a.csv", "this run", "ifeval: range", "758 of 760"),
+        ("c.csv", "earlier, 2026-11-01", "parse", "not a CSV"),
     ]  # b.csv was corrected (published after its quarantine); d.csv never failed
-    assert rows[0]["raw_path"] == "raw/s/a.1.csv" and rows[2]["snapshot_date"] == ""
+    assert (
+        len(rows[0]["reason"]) <= 60 and rows[0]["reason"].endswith("…") and rows[0]["reason"].startswith("760 of 760")
+    )
+    assert list(rows[0]) == ["source", "snapshot", "quarantined", "check", "reason", "raw_file", "load_id", "raw_path"]
+    assert rows[0]["raw_path"] == "raw/s/a.1.csv" and rows[0]["load_id"] == "s:a@1"
+    digest = "f5de888ba78c120077c3260b5ee0e5aa14eaecf7bff75759db50d88329beb7de"
+    assert short_raw_file(f"raw/open-llm-v2-archive/scraped_2024-08-15.{digest}.csv") == (
+        "scraped_2024-08-15.f5de888ba78c….csv"
+    )
+    assert short_check({"check": "expect_column_values_to_be_between", "column": "average"}) == "average: range"
 
 
 def summary(**overrides):
@@ -114,6 +133,140 @@ def summary(**overrides):
         "latest_gaps": latest_gap_records(GAP.filter(pl.col("leaderboard") == "open-llm-v2")),
     }  # fmt: skip
     return {**base, **overrides}
+
+
+def latest(board, mode, leader, follower, scores, day, lag, pair="US–CN"):
+    return {"leaderboard": board, "attribution": mode, "pair": pair, "snapshot_date": day, "leader": leader,
+            "follower": follower, "leader_score": scores[0], "follower_score": scores[1],
+            "gap": round(scores[0] - scores[1], 6), "lag_days": lag}  # fmt: skip
+
+
+# the latest US-CN values of the bundled data (README, tests/test_orchestration.py)
+ARENA = [
+    latest("arena-text", m, "US", "CN", (1503.0, 1467.0), "2026-04-08", 306) for m in ("publisher", "lineage", "family")
+]
+V2 = [
+    latest("open-llm-v2", "publisher", "CN", "US", (47.98, 44.85), "2025-03-21", 20),
+    latest("open-llm-v2", "lineage", "CN", "US", (52.08, 45.74), "2025-03-21", 171),
+    latest("open-llm-v2", "family", "CN", "US", (52.08, 45.74), "2025-03-21", 171),
+    latest("open-llm-v2", "publisher", "FR", "CN", (49.44, 47.98), "2025-03-21", 20, pair="CN–FR"),
+]
+
+
+def test_one_phrase_for_a_lag_wherever_it_is_printed():
+    # marts.gap: lag_days, lag_censored, lag_days_at_least; the CLI and tooltips use lines, tables cells
+    assert lag_phrase("CN", 306, False, 306) == "CN 306 days behind"
+    assert lag_phrase("CN", None, True, 18) == "CN at least 18 days behind"
+    assert lag_phrase("CN", None, True, None) == "CN: lag unknown"
+    assert lag_phrase("CN", None, True, 18, form="cell") == "CN at least 18 days"  # a column headed "behind"
+    assert lag_phrase("CN", None, True, None, form="cell") == "CN unknown"
+    assert lag_phrase("US", 1, False, 1, form="prose") == "the US is 1 day behind"
+    assert lag_phrase("CN", None, True, 0, form="prose") == "China is at least 0 days behind"  # never "0 days"
+    assert lag_phrase("CN", None, None, None, form="prose") == "how many days China is behind is unknown"
+
+
+def test_headline_sentence_gives_the_answer_with_its_date_lag_and_change():
+    assert headline_sentence(ARENA[0], "no new snapshot") == (
+        "**Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 306 days "
+        "behind; since the previous run: no new snapshot."
+    )
+    # the publisher frontier on v2 rests on the 16% of the top 100 that publisher attribution can place
+    assert headline_sentence(V2[0], "-0.20 (narrowing; was 3.33 on 2025-03-01)", top100_share=0.16) == (
+        "**Open LLM Leaderboard v2**, 2025-03-21: China leads the US by 3.13 points (47.98 vs 44.85; country known "
+        "for 16% of the top 100); the US is 20 days behind; since the previous run: -0.20 (narrowing; was 3.33 on "
+        "2025-03-01)."
+    )
+    # censored (marts.gap.lag_censored): the record does not reach back far enough, so a lower bound
+    censored = {**V2[0], "lag_days": None, "lag_censored": True, "lag_days_at_least": 20}
+    sentence = headline_sentence(censored, "first recorded run")
+    assert "the US is at least 20 days behind;" in sentence and "is 20 days" not in sentence
+    assert sentence.endswith("first value recorded (no earlier run to compare with).")
+    unknown = headline_sentence({**censored, "lag_days_at_least": None}, "new")
+    assert "how many days the US is behind is unknown;" in unknown
+
+
+def trend_frame(rows):
+    """marts.gap_trend rows (US-CN, scope all) from (leaderboard, date, mode, window, compared_with, gap then,
+    US minus China now, trend)."""
+    columns = ["leaderboard", "snapshot_date", "attribution", "window_days", "compared_with", "gap_then",
+               "gap_a_minus_b", "trend"]  # fmt: skip
+    frame = pl.DataFrame(
+        [dict(zip(columns, r, strict=True)) for r in rows], schema_overrides={"compared_with": pl.Date}
+    )
+    return frame.with_columns(
+        pl.lit("all").alias("scope"), pl.lit("US-CN").alias("pair"), pl.lit("US").alias("country_a"),
+        pl.lit("CN").alias("country_b"),
+        (pl.col("gap_a_minus_b").abs() - pl.col("gap_then").abs()).round(6).alias("abs_gap_change"),
+    )  # fmt: skip
+
+
+def test_the_change_over_30_and_90_days_is_by_calendar_date_and_says_when_unknown():
+    # the bundled data's latest snapshots: v2 2025-03-21 against 2024-12-11 (90 days, ±21: 100 days apart),
+    # the Arena's 2026-04-08 has no snapshot near 30 or 90 days earlier (the 2025-08 -> 2026-03 hole)
+    gap = pl.DataFrame(
+        [{"leaderboard": b, "snapshot_date": d, "attribution": "publisher", "scope": "all", "pair": "US-CN",
+          "leader": lead, "follower": f, "leader_score": ls, "follower_score": fs, "gap": round(ls - fs, 6),
+          "lag_days": lag, "lag_censored": False, "lag_days_at_least": lag}
+         for b, d, lead, f, ls, fs, lag in (("open-llm-v2", date(2025, 3, 21), "CN", "US", 47.98, 44.85, 20),
+                                         ("arena-text", date(2026, 4, 8), "US", "CN", 1503.0, 1467.0, 306))]
+    )  # fmt: skip
+    trend = trend_frame(
+        [("open-llm-v2", date(2025, 3, 21), "publisher", 30, None, None, -3.13, None),
+         ("open-llm-v2", date(2025, 3, 21), "publisher", 90, date(2024, 12, 11), 0.99, -3.13, "leader changed"),
+         ("arena-text", date(2026, 4, 8), "publisher", 30, None, None, 36.0, None),
+         ("arena-text", date(2026, 4, 8), "publisher", 90, None, None, 36.0, None)]
+    )  # fmt: skip
+    arena, v2 = latest_gap_records(gap, trend)
+    assert [t["window_days"] for t in v2["trends"]] == [30, 90]
+    assert trend_clause(v2) == "over 90 days (vs 2024-12-11): the lead changed (the US led by 0.99 points)"
+    assert trend_clause(arena) == "no snapshot near 30 or 90 days earlier to compare with"
+    assert "no snapshot near 30 or 90 days earlier" in headline_sentence(arena, "new")
+    widening = {**v2, "trends": [{**v2["trends"][1], "gap_then": -1.5, "abs_gap_change": 1.63, "trend": "widening"}]}
+    assert trend_clause(widening) == "over 90 days (vs 2024-12-11): widening by 1.63 points (from 1.50)"
+    assert trend_clause(latest_gap_records(gap)[1]) is None  # no trend mart given: nothing claimed
+
+
+def test_modes_that_agree_are_one_row():
+    rows = collapse_modes([{**r, "change": "no new snapshot"} for r in ARENA + V2])
+    assert [(r["leaderboard"], r["pair"], r["attribution"]) for r in rows] == [
+        ("arena-text", "US–CN", "all modes"),
+        ("open-llm-v2", "US–CN", "publisher"),
+        ("open-llm-v2", "US–CN", "lineage = family"),
+        ("open-llm-v2", "CN–FR", "publisher"),
+    ]
+
+
+def test_report_leads_with_the_answer_then_compact_tables():
+    previous = RunRecord("run-1", datetime(2026, 11, 22, 5, 31, tzinfo=UTC), summary(latest_gaps=ARENA + V2))
+    censored = [{**r, "lag_days": None, "lag_censored": True, "lag_days_at_least": r["lag_days"]}
+                if r["leaderboard"] == "open-llm-v2" else r for r in ARENA + V2]  # fmt: skip
+    text = report_markdown(
+        RunRecord("run-2", datetime(2026, 11, 23, 5, 31, tzinfo=UTC), summary(latest_gaps=censored)), "daily", previous, None
+    )  # fmt: skip
+    lines = text.splitlines()
+    assert lines[:6] == [
+        "# aigap gap report: daily",
+        "",
+        "**NEEDS ATTENTION** (1 snapshot(s) quarantined: see *Loads in this run*) · run `run-2` · 2026-11-23 05:31 UTC",
+        "",
+        "## The answer",
+        "",
+    ]
+    assert lines[6].startswith("- **Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo")
+    assert lines[7].startswith("- **Open LLM Leaderboard v2**, 2025-03-21: China leads the US by 3.13 points")
+    assert "the US is at least 20 days behind" in lines[7]
+    assert any(line.startswith("*At least N days*") for line in lines)
+    us_cn = text.split("## US–China in every attribution mode")[1].split("##")[0]
+    table = [line for line in us_cn.splitlines() if line.startswith("| ") and "---" not in line]
+    assert table == [
+        "| leaderboard | attribution | snapshot | gap | behind | since previous run |",
+        "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 306 days | no new snapshot |",
+        "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US at least 20 days | no new snapshot |",
+        "| open-llm-v2 | lineage = family | 2025-03-21 | CN +6.34 points | US at least 171 days | no new snapshot |",
+    ]  # fmt: skip
+    assert "| CN–FR | open-llm-v2 | 2025-03-21 | FR +1.46 points | CN at least 20 days | no new snapshot |" in text
+    assert text.index("## The answer") < text.index("## Other country pairs (publisher attribution)")
+    assert text.index("## Other country pairs") < text.index("## Loads in this run")
 
 
 def test_report_reads_loads_latest_gaps_changes_and_coverage():
@@ -133,17 +286,15 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
         }
     )
     text = report_markdown(RunRecord("run-2", finished, summary()), "aigap leaderboard sources", previous, coverage)
-    assert text.startswith("# aigap gap report: aigap leaderboard sources\n\n**NEEDS ATTENTION** · run `run-2`")
+    assert text.startswith("# aigap gap report: aigap leaderboard sources\n\n**NEEDS ATTENTION**")
     assert "| open-llm-v2-archive | 2 | 0 | 1 |" in text
     assert "- **QUARANTINED** `open-llm-v2-archive` `scraped/2024-08-15.csv`: 1 row(s) do not have 33 fields" in text
     assert (
-        "| open-llm-v2 | publisher | US–CN | 2024-08-30 | CN +0.75 | CN 42.49, US 41.74 | US 48 days behind "
+        "| open-llm-v2 | publisher | 2024-08-30 | CN +0.75 points | US at least 48 days "
         "| -5.56 (narrowing; was 6.31 on 2024-07-13) |" in text
     )
-    assert (
-        "| open-llm-v2 | lineage | US–CN | 2024-07-13 | US +1.00 | US 40.00, CN 39.00 | CN at least 0 days behind "
-        "(the record does not show when the leader got there) | new |"
-    ) in text
+    # the board's first snapshot: the lag is censored, a lower bound (never "0 days")
+    assert "| open-llm-v2 | lineage | 2024-07-13 | US +1.00 points | CN at least 0 days | new |" in text
     assert "the previous run `run-1` (2026-11-22 05:31 UTC)" in text
     assert "| open-llm-v2 | lineage | 2024-08-30 | 70.0% | 95.0% | 80.0% | 15.0% |" in text
     assert "| open-llm-v2 | publisher | 2024-08-30 | 62.5% | 91.0% |  |  |" in text
@@ -152,54 +303,17 @@ def test_report_reads_loads_latest_gaps_changes_and_coverage():
 
 def test_report_without_coverage_table_previous_run_or_loads():
     quiet = summary(counts={}, loads=[], note="This run loaded nothing: it rebuilt the marts.")
-    text = report_markdown(RunRecord("r", None, quiet), "aigap rebuild marts", None, None, chart_src="us-cn-gap.svg")
+    charts = [("US minus China on Chatbot Arena (text)", "us-cn-gap-arena-text.svg")]
+    text = report_markdown(RunRecord("r", None, quiet), "aigap rebuild marts", None, None, chart_src=charts)
     assert "**OK**" in text and "This run loaded nothing: it rebuilt the marts." in text
     assert (
         "Attribution coverage is not available: this warehouse has no `marts.attribution_coverage` table yet." in text
     )
-    assert "first recorded run" in text and "measured against no previous run" in text
-    assert text.rstrip().endswith("(us-cn-gap.svg)")
+    assert "first recorded run" in text and "no previous run to measure a change against" in text
+    assert text.rstrip().endswith("![US minus China on Chatbot Arena (text)](us-cn-gap-arena-text.svg)")
     failed_marts = summary(marts={"published": False, "rows": {}, "reasons": ["marts.gap: 1 of 12 checks failed"]})
     assert "**Marts NOT refreshed** (last good state kept): marts.gap: 1 of 12 checks failed" in report_markdown(
         RunRecord("r", None, failed_marts), "x", None, None
     )
-
-
-def test_us_cn_margin_is_positive_when_the_us_leads():
-    margin = us_cn_margin(GAP)
-    assert margin.filter(pl.col("leaderboard") == "open-llm-v2").rows() == [
-        ("open-llm-v2", "lineage", date(2024, 7, 13), 1.0),
-        ("open-llm-v2", "publisher", date(2024, 7, 13), -6.31),
-        ("open-llm-v2", "publisher", date(2024, 8, 30), -0.75),
-    ]  # the FR-CN row is not the pair
-
-
-def test_chart_has_a_panel_per_leaderboard_and_a_line_per_mode():
-    svg = ET.fromstring(gap_chart_svg(us_cn_margin(GAP)))
-    titles = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "title"]
-    assert titles == [
-        "arena: US minus China frontier score (points)",
-        "open-llm-v2: US minus China frontier score (points)",
-    ]
-    lines = svg.findall(f"{SVG}polyline")
-    assert [line.get("data-mode") for line in lines] == ["publisher", "lineage", "publisher"]
-    # open-llm-v2 publisher: China ahead on both dates, so both points lie below the zero line
-    zero_y = [float(z.get("y1")) for z in svg.iter(f"{SVG}line") if z.get("class") == "zero"][1]
-    publisher = [tuple(map(float, p.split(","))) for p in lines[2].get("points").split()]
-    assert len(publisher) == 2 and all(y > zero_y for _, y in publisher)
-    assert publisher[0][1] > publisher[1][1]  # -6.31 is further below than -0.75
-    assert "publisher 2024-08-30: -0.75" in [t.text for t in svg.iter(f"{SVG}title")]
-
-
-def test_chart_without_data_says_so():
-    svg = ET.fromstring(gap_chart_svg(us_cn_margin(GAP.head(0))))
-    assert svg.findall(f"{SVG}polyline") == []
-    assert any("No US–China gap yet" in (t.text or "") for t in svg.iter(f"{SVG}text"))
-
-
-def test_axis_ticks():
-    assert nice_ticks(-6.31, 0) == [-8.0, -6.0, -4.0, -2.0, 0.0]
-    assert nice_ticks(0, 50) == [0, 20, 40, 60]
-    assert date_ticks(date(2024, 7, 13), date(2024, 7, 13)) == [date(2024, 7, 13)]
-    ticks = date_ticks(date(2024, 7, 13), date(2025, 3, 21))
-    assert ticks[0] == date(2024, 7, 13) and ticks[-1] == date(2025, 3, 21) and len(ticks) == 5
+    empty = report_markdown(RunRecord("r", None, summary(latest_gaps=[])), "x", None, None)
+    assert "No US–China gap published yet" in empty and "## US–China in every attribution mode" not in empty

@@ -15,7 +15,34 @@ votes).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """What a leaderboard's score means, for anything that prints or plots one."""
+
+    title: str  # the leaderboard's name as a reader knows it
+    unit: str  # the unit of a score and of a gap, written after a number ("36 Elo")
+    scale: str  # what the score is, for an axis title
+    decimals: int  # how precisely a gap is worth quoting
+
+
+# The unit of every leaderboard's scores, declared once: the Arena's are Elo ratings (only
+# differences mean something), the Open LLM boards' an average of benchmark scores on 0-100.
+LEADERBOARDS = {
+    "arena-text": Leaderboard("Chatbot Arena (text)", "Elo", "Arena score (Elo)", 0),
+    "open-llm-v2": Leaderboard("Open LLM Leaderboard v2", "points", "average of 6 benchmark scores, 0-100 points", 2),
+    "open-llm-v1": Leaderboard("Open LLM Leaderboard v1", "points", "average of 6 benchmark scores, 0-100 points", 2),
+}
+
+
+def leaderboard(name: str) -> Leaderboard:
+    """The declared facts of a leaderboard; one not declared yet says so rather than guess a unit."""
+    return LEADERBOARDS.get(name) or Leaderboard(name, "score points", f"{name} score (unit not declared)", 2)
+
 
 BENCHMARKS = {
     "open-llm-v2": ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"],

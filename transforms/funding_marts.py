@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from aigap.config import HEADLINE_PAIR as DEFAULT_PAIR
+from transforms.boards import leaderboard
 from transforms.funding import ADDITIVE_KINDS, CROSSWALK_DIR, MONEY_UNITS, WORLD, usd_billions
 
 SERIES = ["source", "series", "metric", "segment", "unit", "price_basis"]
@@ -204,7 +205,7 @@ def frontier_by_year(gap: pl.DataFrame, pair: tuple[str, str] = DEFAULT_PAIR) ->
         pl.when(a_leads).then(pl.col("follower_score")).otherwise(pl.col("leader_score")).alias("value_b"),
         pl.when(a_leads).then(pl.col("gap")).otherwise(-pl.col("gap")).alias("difference"),
         pl.lit(None, dtype=pl.Float64).alias("ratio"),
-        pl.lit("points").alias("unit"),
+        pl.col("leaderboard").map_elements(lambda name: leaderboard(name).unit, return_dtype=pl.String).alias("unit"),
         pl.lit(None, dtype=pl.Utf8).alias("price_basis"),
         pl.lit(True).alias("complete"),
         pl.col("leaderboard").alias("upstream"),

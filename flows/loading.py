@@ -117,6 +117,8 @@ def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path, 
 
     Without `landed` (before fetching), only a source with immutable keys can tell.
     """
+    if landed is None and not registry()[ref.source].immutable_keys:
+        return None  # a file may have changed under its name: only its bytes can tell
     if con is None:
         with store.connect(warehouse) as con:
             return known_outcome(ref, landed, warehouse, con)

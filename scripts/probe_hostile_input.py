@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -113,7 +114,7 @@ def ledger(warehouse: Path) -> dict[str, dict]:
             "SELECT count(*) FROM information_schema.columns WHERE table_name = 'loads' AND column_name = 'superseded_by'"
         ).fetchone()[0]
         rows = con.execute(
-            "SELECT load_id, source, snapshot_key, snapshot_date, status, rows_published, reasons, "
+            "SELECT load_id, source, snapshot_key, snapshot_date, status, rows_published, reasons, content_sha256, "
             + ("superseded_by" if has_successor else "NULL")
             + " FROM meta.loads"
         ).fetchall()
@@ -127,6 +128,7 @@ def ledger(warehouse: Path) -> dict[str, dict]:
         "status",
         "rows_published",
         "reasons",
+        "content_sha256",
         "superseded_by",
     ]
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
@@ -205,6 +207,7 @@ class Case:
     expect: str  # quarantine | refuse | publish | skip | recover | busy
     act: Callable[[Path, dict[str, Path], HostileServer, str], tuple[int, str]]
     date: str | None = None  # publish: the snapshot date it must have
+    final: bytes | None = None  # publish: the content that must count for that date afterwards
 
 
 def place(source: str, relative: str, data: bytes) -> Callable:
@@ -248,7 +251,8 @@ def bad_files() -> list[Case]:
         if name.startswith("daily_"):
             legit = name == "daily_model_count_text.json"
             cases.append(Case(what, "bad file", "publish" if legit else "quarantine",
-                              place("arena-daily", "2026-03-25/text.json", data), "2026-03-25" if legit else None))  # fmt: skip
+                              place("arena-daily", "2026-03-25/text.json", data), "2026-03-25" if legit else None,
+                              data if legit else None))  # fmt: skip
         elif name.startswith("table_"):
             cases.append(Case(what, "bad file", "quarantine", place("arena-archive", "scraped/2024-11-05.csv", data)))
         else:
@@ -278,16 +282,16 @@ def revisions() -> list[Case]:
     funding_fixed = (AI_INDEX / OWID_FILE).read_text().replace("China,CHN,2023,8419883187", "China,CHN,2023,8519883187")
     return [
         Case("same-name revision of an Arena table", "revision", "publish",
-             place("arena-archive", "scraped/2024-11-05.csv", votes_revised()), "2024-11-05"),
+             place("arena-archive", "scraped/2024-11-05.csv", votes_revised()), "2024-11-05", votes_revised()),
         Case("revert: the original bytes put back after a revision", "revert", "publish",
              steps(place("arena-archive", "scraped/2024-11-05.csv", votes_revised()),
-                   place("arena-archive", "scraped/2024-11-05.csv", original)), "2024-11-05"),
+                   place("arena-archive", "scraped/2024-11-05.csv", original)), "2024-11-05", original),
         Case("revert twice (original, revision, original, revision)", "revert", "publish",
              steps(place("arena-archive", "scraped/2024-11-05.csv", votes_revised()),
                    place("arena-archive", "scraped/2024-11-05.csv", original),
-                   place("arena-archive", "scraped/2024-11-05.csv", votes_revised())), "2024-11-05"),
+                   place("arena-archive", "scraped/2024-11-05.csv", votes_revised())), "2024-11-05", votes_revised()),
         Case("corrected copy under another name, in a later run", "revision", "publish",
-             place("arena-archive", "corrected/2024-11-05.csv", votes_revised()), "2024-11-05"),
+             place("arena-archive", "corrected/2024-11-05.csv", votes_revised()), "2024-11-05", votes_revised()),
         Case("the same bytes again under another name", "revision", "skip",
              place("arena-archive", "mirror/2024-11-05.csv", original)),
         Case("two contents for one new date in one run", "revision", "quarantine",
@@ -296,14 +300,17 @@ def revisions() -> list[Case]:
                          (ARENA / "scraped" / "2025-01-07.csv").read_text().replace("OpenAI", "Open AI").encode()))),
         Case("a Space table that turns from catalog into scores", "revision", "publish",
              place("arena-archive", "hf_space/leaderboard_table_20240109.csv",
-                   (ARENA / "hf_space" / "leaderboard_table_20230802.csv").read_bytes()), "2024-01-09"),
+                   (ARENA / "hf_space" / "leaderboard_table_20230802.csv").read_bytes()), "2024-01-09",
+             (ARENA / "hf_space" / "leaderboard_table_20230802.csv").read_bytes()),
         Case("a feed day rewritten upstream", "revision", "publish",
-             place("arena-daily", "2026-03-25/text.json", (DAILY / "2026-03-26" / "text.json").read_bytes()), "2026-03-25"),
+             place("arena-daily", "2026-03-25/text.json", (DAILY / "2026-03-26" / "text.json").read_bytes()), "2026-03-25",
+             (DAILY / "2026-03-26" / "text.json").read_bytes()),
         Case("a corrected funding file next to the original", "revision", "publish",
-             place("funding-ai-index", "2025-04/corrected.csv", funding_fixed.encode()), "2025-04-01"),
+             place("funding-ai-index", "2025-04/corrected.csv", funding_fixed.encode()), "2025-04-01", funding_fixed.encode()),
         Case("a newer funding edition", "revision", "publish",
              place("funding-ai-index", f"2026-04/{OWID_FILE}",
-                   (TESTDATA / "funding" / "newer_edition" / "2026-04" / OWID_FILE).read_bytes()), "2026-04-01"),
+                   (TESTDATA / "funding" / "newer_edition" / "2026-04" / OWID_FILE).read_bytes()), "2026-04-01",
+             (TESTDATA / "funding" / "newer_edition" / "2026-04" / OWID_FILE).read_bytes()),
     ]  # fmt: skip
 
 
@@ -314,9 +321,9 @@ def hostile_urls() -> list[Case]:
     return [
         Case("edition URL with a Last-Modified months later", "hostile url", "publish",
              served("arena-daily", "/2026-04-08/text.json",
-                    Answer(200, day, {"Last-Modified": "Thu, 19 Nov 2026 10:00:00 GMT"})), "2026-04-08"),
+                    Answer(200, day, {"Last-Modified": "Thu, 19 Nov 2026 10:00:00 GMT"})), "2026-04-08", day),
         Case("URL without a date in its path: dated by the feed", "hostile url", "publish",
-             served("arena-daily", "/latest.json", Answer(200, day)), "2026-04-08"),
+             served("arena-daily", "/latest.json", Answer(200, day)), "2026-04-08", day),
         Case("URL without a date, feed without fetched_at", "hostile url", "quarantine",
              served("arena-daily", "/undated.json", Answer(200, undated))),
         Case("URL whose path date contradicts the feed", "hostile url", "quarantine",
@@ -417,7 +424,14 @@ ledger_before_kill: dict[str, dict] = {}
 
 def process_cases() -> list[Case]:
     return [
-        Case("two runs at once (the second waits)", "concurrent runs", "publish", concurrent("600"), "2025-01-07"),
+        Case(
+            "two runs at once (the second waits)",
+            "concurrent runs",
+            "publish",
+            concurrent("600"),
+            "2025-01-07",
+            (ARENA / "scraped" / "2025-01-07.csv").read_bytes(),
+        ),
         Case(
             "two runs at once (the second gives up: exit 3)", "concurrent runs", "busy", concurrent("0"), "2025-01-07"
         ),
@@ -450,6 +464,11 @@ def judge(case: Case, code: int, out: str, before: dict, warehouse: Path) -> Out
             )
     if case.expect in ("quarantine", "refuse", "skip") and published:
         outcome.wrong.append(f"published {[load['load_id'] for load in published]}")
+    if case.expect == "publish" and case.final is not None:
+        want = hashlib.sha256(case.final).hexdigest()
+        counting = [x for x in after.values() if x["status"] == "published" and str(x["snapshot_date"]) == case.date]
+        if want not in {load["content_sha256"] for load in counting}:
+            outcome.wrong.append(f"for {case.date} the content that counts is not the latest accepted one")
     if case.expect == "publish":
         dated = [load for load in published if str(load["snapshot_date"]) == case.date]
         if not dated:

@@ -26,7 +26,7 @@ from datetime import date
 
 import polars as pl
 
-from expectations.gate import GateReport, printable, validate
+from expectations.gate import GatePlan, GateReport, check, printable
 from transforms.arena import CATALOG_SCHEMA, ENTRY_SCHEMA, LEADERBOARD
 
 ENTRIES_SUITE = "arena_entries_snapshot"
@@ -124,14 +124,26 @@ def with_check_columns(entries: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def entries_plan(frame: pl.DataFrame, context: ArenaContext) -> GatePlan:
+    return GatePlan(ENTRIES_SUITE, entries_suite(context), with_check_columns(frame), ID_COLUMNS)
+
+
+def catalog_plan(frame: pl.DataFrame, context: ArenaContext) -> GatePlan:
+    return GatePlan(CATALOG_SUITE, catalog_suite(context), frame, CATALOG_ID_COLUMNS)
+
+
+def plan(frame: pl.DataFrame, context: ArenaContext) -> GatePlan:
+    """The entries suite for scored tables, the catalog suite for the Space's metadata tables."""
+    return catalog_plan(frame, context) if "arena_key" in frame.columns else entries_plan(frame, context)
+
+
 def gate_entries(frame: pl.DataFrame, context: ArenaContext) -> GateReport:
-    return validate(with_check_columns(frame), ENTRIES_SUITE, entries_suite(context), ID_COLUMNS)
+    return check(entries_plan(frame, context))
 
 
 def gate_catalog(frame: pl.DataFrame, context: ArenaContext) -> GateReport:
-    return validate(frame, CATALOG_SUITE, catalog_suite(context), CATALOG_ID_COLUMNS)
+    return check(catalog_plan(frame, context))
 
 
 def gate(frame: pl.DataFrame, context: ArenaContext) -> GateReport:
-    """The entries suite for scored tables, the catalog suite for the Space's metadata tables."""
-    return gate_catalog(frame, context) if "arena_key" in frame.columns else gate_entries(frame, context)
+    return check(plan(frame, context))

@@ -22,12 +22,12 @@ into sentences that name the figures.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
-from expectations.gate import GateReport, printable, validate
+from expectations.gate import GatePlan, GateReport, check, printable
 from transforms.funding import (
     CONSISTENCY_KEYS,
     FIGURE_KEY,
@@ -201,10 +201,15 @@ def _explain(failure: dict, checked: pl.DataFrame, crosswalk: Crosswalk) -> dict
     return failure
 
 
+def observations_plan(frame: pl.DataFrame, context: FundingContext) -> GatePlan:
+    return GatePlan(
+        SUITE_NAME, build_suite(context), checked_copy(frame, context.crosswalk), ID_COLUMNS,
+        explain=lambda failure, checked: _explain(failure, checked, context.crosswalk),
+    )  # fmt: skip
+
+
 def validate_observations(frame: pl.DataFrame, context: FundingContext) -> GateReport:
-    checked = checked_copy(frame, context.crosswalk)
-    report = validate(checked, SUITE_NAME, build_suite(context), ID_COLUMNS)
-    return replace(report, failures=[_explain(f, checked, context.crosswalk) for f in report.failures])
+    return check(observations_plan(frame, context))
 
 
 # --- mart suites (registered in expectations/marts.py MART_SUITES) --------------------------------

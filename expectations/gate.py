@@ -1,18 +1,28 @@
 """Run a Great Expectations suite on a polars frame and turn the result into reasons a person reads.
 
-Great Expectations is imported lazily (it costs seconds and hundreds of MB at import), and its
-pandas datasource is used on an Arrow-backed copy of the frame: the SQL datasource over
-duckdb-engine fails on this stack, and Arrow-backed columns keep nullable ints, booleans and dates
-typed so that type expectations mean something.
+Great Expectations is imported lazily, once per process (it costs seconds and hundreds of MB at
+import; `warm_up` starts it in the background), and its pandas datasource is used on an
+Arrow-backed copy of the frame: the SQL datasource over duckdb-engine fails on this stack, and
+Arrow-backed columns keep nullable ints, booleans and dates typed so that type expectations mean
+something.
+
+Many snapshots, one run (`screen`): a GX run costs about a second whatever its rows, so the
+snapshots of a source are validated together, each frame tagged with its place in the batch.
+Failed rows map back to their snapshot through GX's unexpected-index results; checks that compare
+rows (uniqueness) compare them within each snapshot; table-level checks (the row count against the
+previous snapshot) are each snapshot's own (`table_checks_pass`). A snapshot the batch finds
+anything against is validated again on its own (`check`), so its reasons are exactly those of a
+lone validation; a batch clears the others.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -45,16 +55,32 @@ class GateReport:
         )
 
 
-@cache
-def _batch_definition():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+_CONTEXT: tuple | None = None
+_CONTEXT_LOCK = threading.Lock()
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    asset = context.data_sources.add_pandas("aigap").add_dataframe_asset("staged_frame")
-    return gx, asset.add_batch_definition_whole_dataframe("whole_frame")
+
+def _batch_definition():
+    """The gx module and a batch definition on a pandas frame, built once per process."""
+    global _CONTEXT
+    with _CONTEXT_LOCK:  # warm_up may be building it in another thread
+        if _CONTEXT is None:
+            os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            context = gx.get_context(mode="ephemeral")
+            context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+            asset = context.data_sources.add_pandas("aigap").add_dataframe_asset("staged_frame")
+            _CONTEXT = (gx, asset.add_batch_definition_whole_dataframe("whole_frame"))
+        return _CONTEXT
+
+
+def warm_up() -> threading.Thread:
+    """Import Great Expectations and build its context in a background thread (seconds), so that a
+    run that will validate something does not wait for it after fetching and parsing."""
+    thread = threading.Thread(target=_batch_definition, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def printable(E, columns: Sequence[str]) -> list:
@@ -67,13 +93,21 @@ def _with_control_characters(frame: pl.DataFrame, columns: Sequence[str]) -> pl.
     return frame.with_columns((pl.coalesce(flags) if flags else pl.lit(None, pl.Utf8)).alias(CONTROL_CHARACTERS))
 
 
+def _derived(frame: pl.DataFrame, expectations: list) -> pl.DataFrame:
+    """The frame with the columns the suite's checks read that validate derives (control characters)."""
+    for expectation in expectations:
+        if getattr(expectation, "column", None) == CONTROL_CHARACTERS:
+            frame = _with_control_characters(frame, expectation.meta["columns"])
+    return frame
+
+
 def validate(frame: pl.DataFrame, suite_name: str, build: SuiteBuilder, id_columns: Sequence[str] = ()) -> GateReport:
     """Validate `frame` against the suite `build` returns; failed checks carry a few offending rows."""
     gx, batch_definition = _batch_definition()
     suite = gx.ExpectationSuite(name=suite_name)
-    for expectation in build(gx.expectations):
-        if getattr(expectation, "column", None) == CONTROL_CHARACTERS:
-            frame = _with_control_characters(frame, expectation.meta["columns"])
+    expectations = build(gx.expectations)
+    frame = _derived(frame, expectations)
+    for expectation in expectations:
         suite.add_expectation(expectation)
     id_columns = [c for c in id_columns if c in frame.columns]
     result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
@@ -92,6 +126,193 @@ def validate(frame: pl.DataFrame, suite_name: str, build: SuiteBuilder, id_colum
                 "(NUL, newline, tab ...)"
             )
     return GateReport(suite_name, not failures, len(frame), len(result.results), failures)
+
+
+@dataclass(frozen=True)
+class GatePlan:
+    """A frame and the suite it must pass: what a source's gate validates, alone or in a batch.
+
+    `frame` already carries the columns the suite's derived checks read (the source's own ones);
+    `explain` rewrites a failure into a sentence that names the data (it reads `frame`)."""
+
+    suite_name: str
+    build: SuiteBuilder
+    frame: pl.DataFrame
+    id_columns: tuple[str, ...] = ()
+    explain: Callable[[dict, pl.DataFrame], dict] | None = None
+
+
+def check(plan: GatePlan) -> GateReport:
+    """Validate one plan on its own: the reasons a person reads for that snapshot."""
+    report = validate(plan.frame, plan.suite_name, plan.build, plan.id_columns)
+    if plan.explain is None or report.success:
+        return report
+    return replace(report, failures=[plan.explain(failure, plan.frame) for failure in report.failures])
+
+
+# --- many snapshots, one GX run -------------------------------------------------------------------
+
+BATCH_FRAME = "__gate_frame__"  # the place of each row's snapshot in the batch
+BATCH_ROWS = 200_000  # rows per GX run: bounds memory (the pandas copy) while keeping runs few
+# Checks of one table as a whole: the batch leaves them out, each snapshot checks its own.
+TABLE_LEVEL = {"expect_table_row_count_to_be_between"}
+# Checks of a column's schema: one schema per batch, so one answer for every snapshot in it.
+SCHEMA_LEVEL = {
+    "expect_column_to_exist",
+    "expect_column_values_to_be_of_type",
+    "expect_column_values_to_be_in_type_list",
+}
+# Checks of each row on its own (or of a pair of its columns): a failed row is its snapshot's.
+ROW_LEVEL = {
+    "expect_column_values_to_not_be_null", "expect_column_values_to_be_null", "expect_column_values_to_be_between",
+    "expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+    "expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal",
+}  # fmt: skip
+# Checks that compare rows with each other: in a batch, they compare within each snapshot.
+UNIQUENESS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+
+
+def _config(expectation) -> dict:
+    return expectation.configuration.to_json_dict()
+
+
+def _row_checks(expectations: list) -> list | None:
+    """The checks a batch can run for every snapshot at once, or None if the suite has one it cannot
+    (then each snapshot is validated on its own)."""
+    row_checks = []
+    for expectation in expectations:
+        kind = _config(expectation)["type"]
+        if kind in TABLE_LEVEL:
+            continue
+        if kind not in SCHEMA_LEVEL | ROW_LEVEL | UNIQUENESS:
+            return None
+        row_checks.append(expectation)
+    return row_checks
+
+
+def clearance(plan: GatePlan) -> str | None:
+    """What a batch clears a plan for: its row-level checks, as configured (None: not batchable)."""
+    gx, _ = _batch_definition()
+    checks = _row_checks(plan.build(gx.expectations))
+    return None if checks is None else json.dumps([_config(e) for e in checks], sort_keys=True, default=str)
+
+
+def _within_each_frame(E, expectation, n: int) -> tuple[Any, pl.Expr | None]:
+    """A uniqueness check rewritten for a batch: unique within each snapshot. The compared columns get
+    a key naming the row's snapshot, left empty where the original check ignores the row (so the
+    rewritten check ignores it too). Other checks are returned as they are."""
+    config = _config(expectation)
+    kwargs = {k: v for k, v in config["kwargs"].items() if k != "batch_id"}
+    frame = pl.col(BATCH_FRAME)
+    key = f"__gate_key_{n}__"
+    if config["type"] == "expect_column_values_to_be_unique":
+        column = kwargs.pop("column")
+        check = E.ExpectCompoundColumnsToBeUnique(column_list=[key, column], ignore_row_if="any_value_is_missing",
+                                                  **{k: v for k, v in kwargs.items() if k == "mostly"})  # fmt: skip
+        return check, frame.alias(key)
+    if config["type"] == "expect_compound_columns_to_be_unique":
+        columns = kwargs.pop("column_list")
+        ignore = kwargs.pop("ignore_row_if", "all_values_are_missing")
+        present = pl.any_horizontal(pl.col(c).is_not_null() for c in columns)
+        key_value = pl.when(present).then(frame) if ignore == "all_values_are_missing" else frame
+        check = E.ExpectCompoundColumnsToBeUnique(column_list=[key, *columns], ignore_row_if=ignore, **kwargs)
+        return check, key_value.alias(key)
+    return expectation, None
+
+
+def _batches(members: list[tuple[int, pl.DataFrame]], rows: int) -> list[list[tuple[int, pl.DataFrame]]]:
+    batches, current, size = [], [], 0
+    for member in members:
+        if current and size + member[1].height > rows:
+            batches.append(current)
+            current, size = [], 0
+        current.append(member)
+        size += member[1].height
+    return [*batches, current] if current else batches
+
+
+def screen(plans: Sequence[GatePlan], batch_rows: int = BATCH_ROWS) -> list[str | None]:
+    """One GX run per batch of plans that share a suite and a schema; for each plan, what the batch
+    cleared it for (`clearance`), or None when a row of it failed, a check of the whole batch failed,
+    or it could not be batched (then `verdict` validates it on its own).
+
+    Table-level checks are not run here: each snapshot's own context decides them (`verdict`)."""
+    gx, batch_definition = _batch_definition()
+    cleared: list[str | None] = [None] * len(plans)
+    groups: dict[tuple, list[tuple[int, pl.DataFrame]]] = {}
+    checks_of: dict[tuple, list] = {}
+    for i, plan in enumerate(plans):
+        expectations = plan.build(gx.expectations)
+        checks = _row_checks(expectations)
+        if checks is None:
+            continue
+        frame = _derived(plan.frame, expectations)
+        configs = json.dumps([_config(e) for e in checks], sort_keys=True, default=str)
+        key = (plan.suite_name, configs, tuple((c, str(t)) for c, t in frame.schema.items()))
+        groups.setdefault(key, []).append((i, frame))
+        checks_of[key] = checks
+    for key, members in groups.items():
+        for batch in _batches(members, batch_rows):
+            if len(batch) < 2:
+                continue  # one snapshot: validated on its own, as cheap as a batch of one
+            passed = _run_batch(gx, batch_definition, key[0], checks_of[key], batch)
+            for n, (i, _) in enumerate(batch):
+                cleared[i] = key[1] if n in passed else None
+    return cleared
+
+
+def _run_batch(gx, batch_definition, name: str, checks: list, batch: list[tuple[int, pl.DataFrame]]) -> set[int]:
+    """The places (in `batch`) of the frames none of whose rows failed a check."""
+    suite = gx.ExpectationSuite(name=f"{name} (batch of {len(batch)})")
+    keys = []
+    for n, expectation in enumerate(checks):
+        check, key = _within_each_frame(gx.expectations, expectation, n)
+        suite.add_expectation(check)
+        if key is not None:
+            keys.append(key)
+    frame = pl.concat(
+        [f.with_columns(pl.lit(n, dtype=pl.Int32).alias(BATCH_FRAME)) for n, (_, f) in enumerate(batch)], how="vertical"
+    )
+    if keys:
+        frame = frame.with_columns(keys)
+    result = batch_definition.get_batch(
+        batch_parameters={"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)}
+    ).validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [BATCH_FRAME]})
+    failed: set[int] = set()
+    for outcome in result.results:
+        raised = outcome.exception_info and outcome.exception_info.get("raised_exception")
+        rows = (outcome.result or {}).get("unexpected_index_list")
+        if raised or (not outcome.success and not rows):
+            return set()  # a check of the whole batch failed: every snapshot is validated on its own
+        failed.update(int(row[BATCH_FRAME]) for row in rows or [])
+    return set(range(len(batch))) - failed
+
+
+def table_checks_pass(plan: GatePlan) -> bool:
+    """The plan's table-level checks (its row count against its own bounds), without a GX run."""
+    gx, _ = _batch_definition()
+    rows = plan.frame.height
+    for expectation in plan.build(gx.expectations):
+        config = _config(expectation)
+        if config["type"] not in TABLE_LEVEL:
+            continue
+        kwargs = config["kwargs"]
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        if low is not None and (rows <= low if kwargs.get("strict_min") else rows < low):
+            return False
+        if high is not None and (rows >= high if kwargs.get("strict_max") else rows > high):
+            return False
+    return True
+
+
+def verdict(plan: GatePlan, cleared: str | None) -> GateReport:
+    """The gate's report on one plan: passed, when a batch cleared exactly these row-level checks and
+    its table-level checks pass; otherwise from validating it on its own (the reasons a person reads)."""
+    if cleared is not None and cleared == clearance(plan) and table_checks_pass(plan):
+        gx, _ = _batch_definition()
+        return GateReport(plan.suite_name, True, plan.frame.height, len(plan.build(gx.expectations)))
+    return check(plan)
 
 
 def _plain(value: Any) -> Any:

@@ -20,7 +20,7 @@ import polars as pl
 
 from aigap.config import DATA_DIR
 from expectations import arena as suite
-from expectations.gate import GateReport
+from expectations.gate import GatePlan
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source
 from sources.files import dated, discover_files, read_bytes
 from transforms.arena import CATALOG, normalise_table
@@ -60,8 +60,8 @@ class ArenaArchive(Source):
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         return parse_arena_csv(raw, ref.snapshot_date or snapshot_date_from_name(ref.key.rsplit("/", 1)[-1]))
 
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
-        return suite.gate(frame, suite.ArenaContext(today=context.today, min_rows=half_of_previous(context)))
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan:
+        return suite.plan(frame, suite.ArenaContext(today=context.today, min_rows=half_of_previous(context)))
 
     def series(self, key: str) -> str:
         """Each folder is its own series: the lmarena text table is not compared with the LMSYS one."""

@@ -30,7 +30,7 @@ import polars as pl
 
 from aigap.config import DATA_DIR
 from expectations import arena as suite
-from expectations.gate import GateReport
+from expectations.gate import GatePlan
 from sources import http
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source, local_path
 from sources.files import Discovery, dated, discover_files, read_bytes
@@ -135,5 +135,5 @@ class ArenaDaily(Source):
               "(<YYYY-MM-DD>/text.json) and no meta.fetched_at in the feed"}]
         )  # fmt: skip
 
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
-        return suite.gate_entries(frame, suite.ArenaContext(today=context.today, min_rows=MIN_ROWS))
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan:
+        return suite.entries_plan(frame, suite.ArenaContext(today=context.today, min_rows=MIN_ROWS))

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import polars as pl
 
-from expectations.gate import GateReport
+from expectations.gate import GatePlan, GateReport, check
 from sources import http
 from sources.http import Fetched, Limits
 
@@ -121,9 +121,18 @@ class Source(ABC):
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         """Bytes -> normalised frame (raises transforms.errors.SnapshotRejected)."""
 
-    @abstractmethod
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan | None:
+        """This source's Great Expectations suite and the frame it validates (derived check columns
+        added), so that the snapshots of a run can share one GX run (expectations/gate.py `screen`).
+        None: the source validates each snapshot only through `gate`."""
+        return None
+
     def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
         """Run this source's Great Expectations suite on a parsed frame."""
+        plan = self.gate_plan(frame, context)
+        if plan is None:
+            raise NotImplementedError(f"{self.name} defines neither gate_plan nor gate")
+        return check(plan)
 
 
 def local_path(location: str) -> Path | None:

@@ -28,8 +28,8 @@ from urllib.parse import urlparse
 
 import polars as pl
 
-from expectations.funding import FundingContext, validate_observations
-from expectations.gate import GateReport
+from expectations.funding import FundingContext, observations_plan
+from expectations.gate import GatePlan
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source, local_path
 from sources.files import discover_files, read_bytes
 from transforms import funding_feeds as feeds
@@ -117,9 +117,9 @@ class FundingSource(Source):
             "regions": frame["region_code"].n_unique(),
         }
 
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan:
         funding = FundingContext(today=context.today, earliest_year=self.earliest_year, crosswalk=load_crosswalk())
-        return validate_observations(frame, funding)
+        return observations_plan(frame, funding)
 
 
 OWID_MONEY = ("USD", "constant-2021-USD")  # OWID shows these series in constant 2021 US$

@@ -10,7 +10,7 @@ import polars as pl
 
 from aigap.config import DATA_DIR
 from expectations import open_llm_v1 as suite
-from expectations.gate import GateReport, validate
+from expectations.gate import GatePlan
 from expectations.open_llm_v2 import SnapshotContext
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source
 from sources.files import dated, discover_files, read_bytes
@@ -39,6 +39,6 @@ class OpenLLMv1Archive(Source):
         frame, details = normalise(read_csv_text(raw))
         return ParsedSnapshot(frame.with_columns(pl.lit(snapshot_date).alias("snapshot_date")), snapshot_date, details)
 
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan:
         snapshot = SnapshotContext(today=context.today, previous_rows=context.previous_rows)
-        return validate(frame, suite.SUITE_NAME, suite.build_suite(snapshot), suite.ID_COLUMNS)
+        return GatePlan(suite.SUITE_NAME, suite.build_suite(snapshot), frame, suite.ID_COLUMNS)

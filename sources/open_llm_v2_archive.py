@@ -11,7 +11,7 @@ import polars as pl
 
 from aigap.config import DATA_DIR
 from expectations import open_llm_v2 as suite
-from expectations.gate import GateReport, validate
+from expectations.gate import GatePlan
 from sources.base import GateContext, ParsedSnapshot, SnapshotRef, Source
 from sources.files import dated, discover_files, read_bytes
 from transforms.csvio import read_csv_text
@@ -39,6 +39,6 @@ class OpenLLMv2Archive(Source):
         frame = frame.with_columns(pl.lit(snapshot_date).alias("snapshot_date"))
         return ParsedSnapshot(frame, snapshot_date, details)
 
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan:
         snapshot = suite.SnapshotContext(today=context.today, previous_rows=context.previous_rows)
-        return validate(frame, suite.SUITE_NAME, suite.build_suite(snapshot), suite.ID_COLUMNS)
+        return GatePlan(suite.SUITE_NAME, suite.build_suite(snapshot), frame, suite.ID_COLUMNS)

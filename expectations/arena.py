@@ -26,7 +26,7 @@ from datetime import date
 
 import polars as pl
 
-from expectations.gate import GatePlan, GateReport, check, printable
+from expectations.gate import GatePlan, printable
 from transforms.arena import CATALOG_SCHEMA, ENTRY_SCHEMA, LEADERBOARD
 
 ENTRIES_SUITE = "arena_entries_snapshot"
@@ -135,15 +135,3 @@ def catalog_plan(frame: pl.DataFrame, context: ArenaContext) -> GatePlan:
 def plan(frame: pl.DataFrame, context: ArenaContext) -> GatePlan:
     """The entries suite for scored tables, the catalog suite for the Space's metadata tables."""
     return catalog_plan(frame, context) if "arena_key" in frame.columns else entries_plan(frame, context)
-
-
-def gate_entries(frame: pl.DataFrame, context: ArenaContext) -> GateReport:
-    return check(entries_plan(frame, context))
-
-
-def gate_catalog(frame: pl.DataFrame, context: ArenaContext) -> GateReport:
-    return check(catalog_plan(frame, context))
-
-
-def gate(frame: pl.DataFrame, context: ArenaContext) -> GateReport:
-    return check(plan(frame, context))

@@ -27,7 +27,7 @@ from datetime import date
 
 import polars as pl
 
-from expectations.gate import GatePlan, GateReport, check, printable
+from expectations.gate import GatePlan, printable
 from transforms.funding import (
     CONSISTENCY_KEYS,
     FIGURE_KEY,
@@ -206,10 +206,6 @@ def observations_plan(frame: pl.DataFrame, context: FundingContext) -> GatePlan:
         SUITE_NAME, build_suite(context), checked_copy(frame, context.crosswalk), ID_COLUMNS,
         explain=lambda failure, checked: _explain(failure, checked, context.crosswalk),
     )  # fmt: skip
-
-
-def validate_observations(frame: pl.DataFrame, context: FundingContext) -> GateReport:
-    return check(observations_plan(frame, context))
 
 
 # --- mart suites (registered in expectations/marts.py MART_SUITES) --------------------------------

@@ -32,7 +32,7 @@ import polars as pl
 from expectations import arena as arena_suite
 from expectations import open_llm_v1 as v1_suite
 from expectations import open_llm_v2 as v2_suite
-from expectations.gate import GateReport, validate
+from expectations.gate import GatePlan
 from expectations.hub import flagged_guard
 from sources import http, hub
 from sources.arena_archive import half_of_previous, parse_arena_csv
@@ -84,11 +84,11 @@ class HubParquetDataset(Source):
         frame = frame.with_columns(pl.lit(ref.snapshot_date).alias("snapshot_date"))
         return ParsedSnapshot(frame, ref.snapshot_date, {**details, "revision": ref.key})
 
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan:
         """The archive's suite, plus the Hub's guard against an inverted `flagged` column."""
         build = self.suite.build_suite(v2_suite.SnapshotContext(context.today, context.previous_rows))
         suite_name = self.name.replace("-", "_") + "_snapshot"  # open_llm_v2_hub_snapshot ...
-        return validate(frame, suite_name, lambda E: [*build(E), *flagged_guard(E)], v2_suite.ID_COLUMNS)
+        return GatePlan(suite_name, lambda E: [*build(E), *flagged_guard(E)], frame, v2_suite.ID_COLUMNS)
 
 
 class OpenLLMv2Hub(HubParquetDataset):
@@ -155,7 +155,7 @@ class ArenaSpace(Source):
     def parse(self, raw: bytes, ref: SnapshotRef) -> ParsedSnapshot:
         return parse_arena_csv(raw, ref.snapshot_date or snapshot_date_from_name(ref.key))
 
-    def gate(self, frame: pl.DataFrame, context: GateContext) -> GateReport:
-        return arena_suite.gate(
+    def gate_plan(self, frame: pl.DataFrame, context: GateContext) -> GatePlan:
+        return arena_suite.plan(
             frame, arena_suite.ArenaContext(today=context.today, min_rows=half_of_previous(context))
         )

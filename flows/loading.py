@@ -1,7 +1,14 @@
-"""The steps of one snapshot load: fetch -> stage (parse) -> validate -> settle -> publish or quarantine.
+"""The steps of a snapshot load: fetch -> stage (parse) -> validate -> settle -> publish or quarantine.
 
-Plain functions, so tests call them without Prefect; flows/pipeline.py wraps each in a thin task.
-They pass paths and small records between them, never open connections or big frames.
+Plain functions, so tests call them without Prefect; flows/pipeline.py wraps each stage in a thin
+task. They pass paths and small records between them, never big frames.
+
+A run moves a source's snapshots through each step together, so that its cost follows what is new:
+`known_without_reading` sets aside what the ledger already holds before any byte is read (a Hub
+revision by its sha; a local file by its path, size and mtime as last read); `fetch_and_stage`
+fetches and parses the new ones concurrently; `gate_batch` validates them in few Great Expectations
+runs (expectations/gate.py `screen`), each snapshot still judged alone; `publish_batch` publishes
+them one transaction each, on one connection.
 
 A run gates every snapshot first, then `settle`s what passed before publishing any of it: two
 different contents claiming one snapshot in one run (two files dated the same day, two copies of
@@ -13,7 +20,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -21,6 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from aigap.config import raw_dir, staging_dir
+from expectations import gate
 from expectations.gate import GateReport
 from sources import registry
 from sources.base import GateContext, SnapshotRef, local_path
@@ -128,23 +139,66 @@ def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path, 
         known = store.find_key(con, ref.source, ref.key)
     else:
         known = None
-    if known is None:
-        return None
+    return None if known is None else _skip_known(ref, known)
+
+
+def _skip_known(ref: SnapshotRef, known: dict) -> LoadOutcome:
     since = f"{known['finished_at']:%Y-%m-%d %H:%M} UTC"
     replaced = f", replaced by {known['superseded_by']}" if known.get("superseded_by") else ""
     note = f"unchanged: already {known['status']} ({since}{replaced})"
     return LoadOutcome(ref.source, ref.key, ref.snapshot_date, "skipped", known["load_id"], note=note)
 
 
-def triage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, started_at, flow_run_id=None) -> LoadOutcome | str:
+def file_stat(ref: SnapshotRef) -> tuple[str, int, int] | None:
+    """(path, size, mtime in ns) of a local snapshot file; None for a URL or a missing file."""
+    path = local_path(ref.location)
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def known_without_reading(refs: list[SnapshotRef], warehouse: Path) -> list[LoadOutcome | None]:
+    """For each ref (all of one source), the skip when the ledger already holds its content, told
+    without reading a byte: a key that names immutable content (a Hub revision) is in the ledger; or a
+    local file's path, size and mtime are those it had when last read (meta.file_stats), and that
+    content under this key is known (the same rule as after reading: store.find_known). None: the
+    snapshot must be fetched (and its bytes decide). A URL is always asked (conditional GET)."""
+    if not refs:
+        return []
+    adapter = registry()[refs[0].source]
+    with store.connect(warehouse) as con:
+        stats = store.file_stats(con, adapter.name)
+        skips: list[LoadOutcome | None] = []
+        for ref in refs:
+            known = None
+            if adapter.immutable_keys:
+                known = store.find_key(con, ref.source, ref.key)
+            elif (stat := file_stat(ref)) is not None:
+                path, size, mtime_ns = stat
+                seen = stats.get((ref.key, path))
+                if seen is not None and seen[:2] == (size, mtime_ns):
+                    known = store.find_known(con, ref.source, ref.key, seen[2])
+            skips.append(None if known is None else _skip_known(ref, known))
+    return skips
+
+
+def triage(
+    ref: SnapshotRef, landed: LandedFile, warehouse: Path, started_at, flow_run_id=None, con=None
+) -> LoadOutcome | str:
     """After fetching, in one connection: the skip for known content, or for a new key whose bytes an
     already published load holds (recorded); else the load id the content gets (`#2` after a revert)."""
-    with store.connect(warehouse) as con:
-        if known := known_outcome(ref, landed, warehouse, con):
-            return known
-        if duplicate := skip_duplicate_content(ref, landed, warehouse, started_at, flow_run_id, con):
-            return duplicate
-        return store.new_load_id(con, ref.source, ref.key, landed.sha256)
+    if con is None:
+        with store.connect(warehouse) as con:
+            return triage(ref, landed, warehouse, started_at, flow_run_id, con)
+    if known := known_outcome(ref, landed, warehouse, con):
+        return known
+    if duplicate := skip_duplicate_content(ref, landed, warehouse, started_at, flow_run_id, con):
+        return duplicate
+    return store.new_load_id(con, ref.source, ref.key, landed.sha256)
 
 
 def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, load_id: str | None = None) -> Staged:
@@ -185,17 +239,20 @@ def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, load_id: str | 
 def validate(
     ref: SnapshotRef, staged: Staged, warehouse: Path, today: date, earlier: list[tuple[date, int]] = ()
 ) -> GateReport:
-    """Run the source's Great Expectations suite on the staged frame. Its size check compares with the
+    """Run the source's Great Expectations suite on one staged frame. Its size check compares with the
     latest earlier snapshot of the series: published, or accepted earlier in this run (`earlier`:
-    (date, rows) of this series' snapshots accepted so far, see `accepted_before`)."""
-    series = registry()[ref.source].series(ref.key)
-    day = staged.snapshot_date or today
+    (date, rows) of this series' snapshots accepted so far, see `accepted_before`). A run gates its
+    snapshots together (`gate_batch`); this is the same gate for one."""
     with store.connect(warehouse) as con:
-        published = store.previous_published(con, ref.source, day, series)
+        context = GateContext(today, previous_rows(con, ref, staged.snapshot_date or today, earlier))
+    return registry()[ref.source].gate(pl.read_parquet(staged.path), context)
+
+
+def previous_rows(con, ref: SnapshotRef, day: date, earlier: Iterable[tuple[date, int]]) -> int | None:
+    """Rows of the latest snapshot of `ref`'s series dated before `day`: published, or among `earlier`."""
+    published = store.previous_published(con, ref.source, day, registry()[ref.source].series(ref.key))
     previous = max(filter(None, [published, *(e for e in earlier if e[0] < day)]), default=None)
-    frame = pl.read_parquet(staged.path)
-    context = GateContext(today=today, previous_rows=previous[1] if previous else None)
-    return registry()[ref.source].gate(frame, context)
+    return previous[1] if previous else None
 
 
 def accepted_before(ref: SnapshotRef, accepted: list[Ready]) -> list[tuple[date, int]]:
@@ -206,6 +263,143 @@ def accepted_before(ref: SnapshotRef, accepted: list[Ready]) -> list[tuple[date,
         for r in accepted
         if r.ref.source == ref.source and r.series == series and r.staged.snapshot_date is not None
     ]
+
+
+# --- a source's new snapshots, stage by stage ----------------------------------------------------
+
+# Threads for fetching and parsing: I/O and polars (which releases the GIL) overlap; a few are enough
+# on a small machine, and a Hub or feed host sees at most this many requests at once.
+WORKERS = min(4, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A new snapshot, landed and staged (or with the reasons it could not be parsed), before its gate."""
+
+    ref: SnapshotRef
+    landed: LandedFile
+    staged: Staged
+    started_at: object
+
+
+@dataclass(frozen=True)
+class Held:
+    """A snapshot its gate (or its parser) holds back, with the reasons: quarantined next."""
+
+    item: Parsed
+    reasons: list[dict]
+
+
+def _each(function: Callable, items: Iterable, workers: int) -> list:
+    """function(item) for every item on `workers` threads, in order; an exception is the item's result."""
+
+    def attempt(item):
+        try:
+            return function(item)
+        except Exception as exc:  # one snapshot's failure is its own (the flow reports it)
+            return exc
+
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        return [attempt(item) for item in items]
+    with ThreadPoolExecutor(workers, thread_name_prefix="aigap-load") as pool:
+        return list(pool.map(attempt, items))
+
+
+def fetch_and_stage(
+    refs: list[SnapshotRef], warehouse: Path, flow_run_id=None, workers: int = WORKERS
+) -> list[Parsed | LoadOutcome | Exception]:
+    """Fetch and parse new snapshots concurrently; for each ref, in order: a Parsed, the skip its bytes
+    earn (known content, or the same bytes as a published load: `triage`), or the exception that
+    stopped it (SnapshotUnavailable: nothing published under that key).
+
+    A local file's stat is taken before its bytes are read and saved with their hash, so that the
+    next run knows it without reading it (`known_without_reading`)."""
+    started_at = store.utcnow()
+
+    def land_one(ref: SnapshotRef):
+        return file_stat(ref), fetch(ref, warehouse)
+
+    landed = _each(land_one, refs, workers)
+    results: list = []
+    with store.connect(warehouse) as con:  # the ledger is asked and written by one thread
+        for ref, outcome in zip(refs, landed, strict=True):
+            if isinstance(outcome, Exception):
+                results.append(outcome)
+                continue
+            stat, landed_file = outcome
+            if stat is not None:
+                store.save_file_stat(con, ref.source, ref.key, *stat, landed_file.sha256)
+            verdict = triage(ref, landed_file, warehouse, started_at, flow_run_id, con)
+            results.append(verdict if isinstance(verdict, LoadOutcome) else (ref, landed_file, verdict))
+    to_stage = [r for r in results if isinstance(r, tuple)]
+    staged = iter(_each(lambda r: stage(r[0], r[1], warehouse, r[2]), to_stage, workers))
+    parsed = []
+    for result in results:
+        if not isinstance(result, tuple):
+            parsed.append(result)
+            continue
+        ref, landed_file, _ = result
+        done = next(staged)
+        parsed.append(done if isinstance(done, Exception) else Parsed(ref, landed_file, done, started_at))
+    return parsed
+
+
+def _chunks(items: list[Parsed], rows: int) -> Iterable[list[Parsed]]:
+    chunk, size = [], 0
+    for item in items:
+        if chunk and size + item.staged.rows > rows:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(item)
+        size += item.staged.rows
+    if chunk:
+        yield chunk
+
+
+def gate_batch(
+    items: list[Parsed], warehouse: Path, today: date, accepted: list[Ready] = (), batch_rows: int = gate.BATCH_ROWS
+) -> list[Ready | Held]:
+    """The gate for a source's new snapshots, in order: each a Ready to publish or Held with its reasons.
+
+    Row-level checks run once for a chunk of snapshots (`gate.screen`, one GX run per ~batch_rows
+    rows); then each snapshot, oldest first, gets its own verdict: its row count against the latest
+    earlier snapshot of its series (published, or accepted earlier in this run: `accepted`, then
+    this batch), and a validation on its own when the batch found anything against it, so its
+    reasons are exactly those a lone validation gives."""
+    adapter = registry()[items[0].ref.source] if items else None
+    earlier = list(accepted)
+    results: list[Ready | Held] = []
+    with store.connect(warehouse) as con:
+        for chunk in _chunks(items, batch_rows):
+            frames = {id(i): pl.read_parquet(i.staged.path) for i in chunk if i.staged.rejected is None}
+            provisional = GateContext(today=today)  # the row-level checks do not depend on earlier snapshots
+            plans = {key: adapter.gate_plan(frame, provisional) for key, frame in frames.items()}
+            batchable = [key for key, plan in plans.items() if plan is not None]
+            cleared = dict(zip(batchable, gate.screen([plans[k] for k in batchable]), strict=True))
+            for item in chunk:
+                if item.staged.rejected is not None:
+                    results.append(Held(item, item.staged.rejected))
+                    continue
+                day = item.staged.snapshot_date or today
+                context = GateContext(today, previous_rows(con, item.ref, day, accepted_before(item.ref, earlier)))
+                frame = frames.pop(id(item))
+                plan = adapter.gate_plan(frame, context)
+                report = adapter.gate(frame, context) if plan is None else gate.verdict(plan, cleared.get(id(item)))
+                log.info("gate %r %r: %s", item.ref.source, item.ref.key, report.summary())
+                if report.failures:
+                    results.append(Held(item, report.failures))
+                    continue
+                ready = Ready(item.ref, item.landed, item.staged, item.started_at, adapter.series(item.ref.key))
+                earlier.append(ready)
+                results.append(ready)
+    return results
+
+
+def publish_batch(items: list[Ready], warehouse: Path, flow_run_id=None) -> list[LoadOutcome]:
+    """Publish settled snapshots in order, each in its own transaction, on one connection (one writer)."""
+    with store.connect(warehouse) as con:
+        return [publish(i.ref, i.landed, i.staged, warehouse, i.started_at, flow_run_id, con) for i in items]
 
 
 def _ledger_row(ref, landed, staged, warehouse, status, started_at, flow_run_id, reasons=None, published=None):
@@ -227,14 +421,16 @@ def _ledger_row(ref, landed, staged, warehouse, status, started_at, flow_run_id,
     )
 
 
-def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_id=None) -> LoadOutcome:
+def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_id=None, con=None) -> LoadOutcome:
     """Write the validated rows and their ledger row in one transaction, superseding what they replace."""
+    if con is None:
+        with store.connect(warehouse) as con:
+            return publish(ref, landed, staged, warehouse, started_at, flow_run_id, con)
     frame = pl.read_parquet(staged.path)
     row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
     adapter = registry()[ref.source]
     table = staged.table or adapter.core_table
-    with store.connect(warehouse) as con:
-        done = store.publish(con, table, frame, row, replaces_key=not adapter.keeps_editions)
+    done = store.publish(con, table, frame, row, replaces_key=not adapter.keeps_editions)
     Path(staged.path).unlink(missing_ok=True)
     note = f"replaces {', '.join(done.superseded)}" if done.superseded else ""
     return LoadOutcome(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from itertools import groupby
 from pathlib import Path
 
 from prefect import flow, get_run_logger, tags, task
@@ -37,41 +38,65 @@ def _today() -> date:
     return date.today()
 
 
-# Thin tasks: names say which source and snapshot, so the Prefect UI reads like the run log.
-# discover and fetch do not retry: a fetch's one retry budget is spent inside it, within its
-# source's limits (sources/http.py), so Prefect never multiplies the tries.
+# Thin tasks, one per stage and source (a batch of snapshots each), named so that the run page reads
+# like the ledger: "discover open-llm-v2-archive", "fetch open-llm-v2-archive (12 new)", "gate
+# open-llm-v2-archive (12)", "publish open-llm-v2-archive (11)", and one Failed task run per snapshot
+# held back: "quarantine open-llm-v2-archive scraped/2024-07-13.csv (score: 237 of 237 values ...)".
+# A snapshot the ledger already holds creates no task run at all. discover and fetch do not retry: a
+# fetch's one retry budget is spent inside it, within its source's limits (sources/http.py), so
+# Prefect never multiplies the tries.
+@dataclass(frozen=True)
+class Found:
+    """What `discover` hands on: the snapshots in the run's window, for each the skip when the ledger
+    already holds it (told without reading it), and the files discovery passed over (and why)."""
+
+    refs: list[SnapshotRef]
+    known: list[loading.LoadOutcome | None]
+    ignored: dict[str, int]
+
+
 @task(name="discover", task_run_name="discover {source}", cache_policy=NO_CACHE)
-def discover(source: str, location: str) -> list[SnapshotRef]:
-    return registry()[source].discover(location)
+def discover(source: str, location: str, warehouse: Path, since: date | None = None, until: date | None = None):
+    refs = registry()[source].discover(location)
+    ignored = dict(getattr(refs, "skipped", {}))
+    refs = within(refs, since, until)
+    return Found(refs, loading.known_without_reading(refs, warehouse), ignored)
 
 
-@task(name="fetch", task_run_name="fetch {ref.source} {ref.key}", cache_policy=NO_CACHE)
-def fetch(ref: SnapshotRef, warehouse: Path):
-    try:
-        return loading.fetch(ref, warehouse)
-    except SnapshotUnavailable as exc:
-        # Not a failure (e.g. a day not published yet): the task completes and hands the reason on.
-        return exc
+@task(name="fetch", cache_policy=NO_CACHE)
+def fetch(refs: list[SnapshotRef], warehouse: Path):
+    return loading.fetch_and_stage(refs, warehouse, _flow_run_id())
 
 
-@task(name="stage", task_run_name="stage {ref.source} {ref.key}", cache_policy=NO_CACHE)
-def stage(ref: SnapshotRef, landed, warehouse: Path, load_id: str | None = None) -> loading.Staged:
-    return loading.stage(ref, landed, warehouse, load_id)
+@task(name="gate", cache_policy=NO_CACHE)
+def gate(items: list[loading.Parsed], warehouse: Path, today: date, accepted: list[loading.Ready]):
+    return loading.gate_batch(items, warehouse, today, accepted)
 
 
-@task(name="validate", task_run_name="validate {ref.source} {ref.key}", cache_policy=NO_CACHE)
-def validate(ref: SnapshotRef, staged: loading.Staged, warehouse: Path, today: date, earlier: list):
-    return loading.validate(ref, staged, warehouse, today, earlier)
+@task(name="publish", cache_policy=NO_CACHE)
+def publish(items: list[loading.Ready], warehouse: Path) -> list[loading.LoadOutcome]:
+    outcomes = loading.publish_batch(items, warehouse, _flow_run_id())
+    log = get_run_logger()
+    for outcome in outcomes:
+        log.info("published %r %r: %d rows (snapshot %s)%s", outcome.source, outcome.snapshot_key, outcome.rows,
+                 outcome.snapshot_date, f"; {outcome.note}" if outcome.note else "")  # fmt: skip
+    return outcomes
 
 
-@task(name="publish", task_run_name="publish {ref.source} {ref.key}", cache_policy=NO_CACHE)
-def publish(ref: SnapshotRef, landed, staged: loading.Staged, warehouse: Path, started_at) -> loading.LoadOutcome:
-    return loading.publish(ref, landed, staged, warehouse, started_at, _flow_run_id())
+class Quarantined(Exception):
+    """The data of a quarantine task run's Failed state: the snapshot's outcome (its ledger row is written)."""
+
+    def __init__(self, outcome: loading.LoadOutcome):
+        super().__init__("; ".join(outcome.reasons))
+        self.outcome = outcome
 
 
-@task(name="quarantine", task_run_name="quarantine {ref.source} {ref.key}", cache_policy=NO_CACHE)
+@task(name="quarantine", cache_policy=NO_CACHE)
 def quarantine(ref: SnapshotRef, landed, staged, reasons: list[dict], warehouse: Path, started_at):
-    return loading.quarantine(ref, landed, staged, reasons, warehouse, started_at, _flow_run_id())
+    """Record the load as quarantined, then end Failed, so the run page shows which snapshot failed."""
+    outcome = loading.quarantine(ref, landed, staged, reasons, warehouse, started_at, _flow_run_id())
+    message = f"QUARANTINED {ref.source} {ref.key} (raw bytes kept at {landed.path.name}): {outcome.reasons[0]}"
+    return Failed(message=message, data=Quarantined(outcome))
 
 
 @task(name="refresh marts", cache_policy=NO_CACHE)
@@ -96,37 +121,26 @@ def _flow_run_id() -> str | None:
     return str(flow_run.id) if flow_run.id else None
 
 
-def gate_snapshot(ref: SnapshotRef, warehouse: Path, today: date, accepted: list[loading.Ready]):
-    """One snapshot through its gate: a LoadOutcome (skipped or quarantined) or a Ready to publish.
-    Known content is skipped before any parsing."""
-    log = get_run_logger()
-    started_at = store.utcnow()
-    if known := loading.known_outcome(ref, None, warehouse):
-        log.info("skip %r %r: %s", ref.source, ref.key, known.note)
-        return known
-    landed = fetch(ref, warehouse)
-    if isinstance(landed, SnapshotUnavailable):
-        raise landed
-    log.info("fetched %r %r: %d bytes, sha256 %s", ref.source, ref.key, landed.size, landed.sha256[:12])
-    verdict = loading.triage(ref, landed, warehouse, started_at, _flow_run_id())
-    if isinstance(verdict, loading.LoadOutcome):
-        log.info("skip %r %r: %s", ref.source, ref.key, verdict.note)
-        return verdict
-    staged = stage(ref, landed, warehouse, verdict)
-    if staged.rejected is not None:
-        reasons = staged.rejected
-    else:
-        report = validate(ref, staged, warehouse, today, loading.accepted_before(ref, accepted))
-        log.info("gate %r %r: %s", ref.source, ref.key, report.summary())
-        reasons = report.failures
-    if reasons:
-        return hold_back(ref, landed, staged, reasons, warehouse, started_at)
-    return loading.Ready(ref, landed, staged, started_at, registry()[ref.source].series(ref.key))
+SHORT_REASON = 60  # characters of the first reason in a quarantine task run's name
+
+
+def quarantine_name(ref: SnapshotRef, reasons: list[dict]) -> str:
+    """`quarantine SOURCE KEY (first reason, shortened; +N more)`: which snapshot and why, at a glance."""
+    first = " ".join(str(reasons[0].get("reason", reasons[0].get("check", "?"))).split()) if reasons else "?"
+    first = first if len(first) <= SHORT_REASON else first[: SHORT_REASON - 1] + "…"
+    more = f"; +{len(reasons) - 1} more" if len(reasons) > 1 else ""
+    return f"quarantine {ref.source} {ref.key} ({first}{more})"
 
 
 def hold_back(ref, landed, staged, reasons, warehouse: Path, started_at) -> loading.LoadOutcome:
-    """Quarantine one load, with its event and log line."""
-    outcome = quarantine(ref, landed, staged, reasons, warehouse, started_at)
+    """Quarantine one load in its own (Failed) task run, with its event and log line."""
+    state = quarantine.with_options(task_run_name=quarantine_name(ref, reasons))(
+        ref, landed, staged, reasons, warehouse, started_at, return_state=True
+    )
+    held = state.result(raise_on_failure=False)
+    if not isinstance(held, Quarantined):  # the ledger could not be written: that is an error, not a quarantine
+        raise held if isinstance(held, BaseException) else RuntimeError(f"quarantine of {ref.key!r}: {state}")
+    outcome = held.outcome
     emit_event(
         LOAD_QUARANTINED_EVENT,
         resource={"prefect.resource.id": f"aigap.load.{outcome.load_id}", "prefect.resource.name": ref.key},
@@ -139,8 +153,8 @@ def hold_back(ref, landed, staged, reasons, warehouse: Path, started_at) -> load
 
 
 def publish_settled(pending: list[tuple[int, loading.Ready]], warehouse: Path, summary: RunSummary) -> None:
-    """Settle the run's accepted snapshots (loading.settle), then publish them in fetch order; each
-    outcome takes the place its snapshot had in the run's list."""
+    """Settle the run's accepted snapshots (loading.settle), then publish them in fetch order, one
+    task run per source; each outcome takes the place its snapshot had in the run's list."""
     log = get_run_logger()
     place = {id(item): index for index, item in pending}
     settled = loading.settle([item for _, item in pending])
@@ -152,12 +166,12 @@ def publish_settled(pending: list[tuple[int, loading.Ready]], warehouse: Path, s
         with tags(item.ref.source):
             outcome = hold_back(item.ref, item.landed, item.staged, reasons, warehouse, item.started_at)
         summary.loads[place[id(item)]] = outcome
-    for item in settled.publish:
-        with tags(item.ref.source):
-            outcome = publish(item.ref, item.landed, item.staged, warehouse, item.started_at)
-        log.info("published %r %r: %d rows (snapshot %s)%s", item.ref.source, item.ref.key, outcome.rows,
-                 outcome.snapshot_date, f"; {outcome.note}" if outcome.note else "")  # fmt: skip
-        summary.loads[place[id(item)]] = outcome
+    for source, group in groupby(settled.publish, key=lambda item: item.ref.source):
+        items = list(group)
+        with tags(source):
+            outcomes = publish.with_options(task_run_name=f"publish {source} ({len(items)})")(items, warehouse)
+        for item, outcome in zip(items, outcomes, strict=True):
+            summary.loads[place[id(item)]] = outcome
 
 
 def within(refs: list[SnapshotRef], since: date | None, until: date | None) -> list[SnapshotRef]:
@@ -385,54 +399,105 @@ def load_source(
     adapter: Source, location, path: Path, today: date, since, until, max_snapshots, summary: RunSummary,
     pending: list[tuple[int, loading.Ready]], explicit: bool = False,
 ) -> None:  # fmt: skip
-    """Every snapshot of one source (oldest first) through its gate; outcomes go into `summary`, those
-    that passed into `pending` (published once the whole run is gated). A source that finds nothing
-    is a finding: an error when it was named (`explicit`) or when every candidate was missing."""
+    """Every snapshot of one source (oldest first) through its gate, stage by stage; outcomes go into
+    `summary` in the order of the snapshots, those that passed into `pending` (published once the
+    whole run is gated). A snapshot the ledger already holds costs no task run. A source that finds
+    nothing is a finding: an error when it was named (`explicit`) or when every candidate was missing."""
     log = get_run_logger()
+    name = adapter.name
     location = location or adapter.default_location()
     try:
-        refs = discover(adapter.name, location)
+        found = discover(name, location, path, since, until)
     except Exception as exc:  # a source that cannot be listed must not stop the others
-        log.error("source %r: cannot discover snapshots at %r: %s", adapter.name, location, exc)
-        summary.errors.append(f"{adapter.name}: {exc}")
+        log.error("source %r: cannot discover snapshots at %r: %s", name, location, exc)
+        summary.errors.append(f"{name}: {exc}")
         return
-    finding = SourceFinding(location, ignored=dict(getattr(refs, "skipped", {})))
-    summary.found[adapter.name] = finding
-    refs = within(refs, since, until)
-    finding.snapshots = len(refs)
-    log.info("source %r: %d snapshot(s) at %r", adapter.name, len(refs), location)
-    loaded = 0
-    accepted = [item for _, item in pending]
-    for ref in refs:
-        if max_snapshots is not None and loaded >= max_snapshots:
-            log.info("source %r: stopping after %d new snapshot(s) (max_snapshots)", adapter.name, loaded)
-            break
-        try:
-            result = gate_snapshot(ref, path, today, accepted)
-        except SnapshotUnavailable as exc:
-            log.info("source %r: nothing published under %r: %s", adapter.name, ref.key, exc)
+    finding = SourceFinding(location, snapshots=len(found.refs), ignored=found.ignored)
+    summary.found[name] = finding
+    slots: list = list(found.known)  # per snapshot: its outcome, a Ready, or UNAVAILABLE
+    new = [i for i, known in enumerate(found.known) if known is None]
+    log.info("source %r: %d snapshot(s) at %r: %d already in the ledger (not read again), %d to fetch",
+             name, len(found.refs), location, len(found.refs) - len(new), len(new))  # fmt: skip
+    loaded, last = 0, -1
+    while new and (max_snapshots is None or loaded < max_snapshots):
+        batch, new = (
+            (new, []) if max_snapshots is None else (new[: max_snapshots - loaded], new[max_snapshots - loaded :])
+        )
+        loaded += load_batch(adapter, [found.refs[i] for i in batch], batch, slots, path, today, summary, pending)
+        last = batch[-1]
+    if new:
+        log.info("source %r: stopping after %d new snapshot(s) (max_snapshots)", name, loaded)
+        del slots[last + 1 :]
+    for slot in slots:
+        if slot is UNAVAILABLE:
             finding.unavailable += 1
             continue
-        except store.WarehouseBusy:
-            raise  # nothing else can load either: the run stops and says who holds the file
-        except Exception as exc:  # e.g. a feed URL answering 404: the other snapshots still load
-            log.error("source %r: cannot load %r from %r: %s", adapter.name, ref.key, ref.location, exc)
-            summary.errors.append(f"{adapter.name} {ref.key!r}: {exc}")
+        if slot is NOT_LOADED:
             continue
-        if isinstance(result, loading.Ready):
-            pending.append((len(summary.loads), result))
-            accepted.append(result)
-            summary.loads.append(None)  # the outcome comes when the run is settled (publish_settled)
-            loaded += 1
-            continue
-        summary.loads.append(result)
-        loaded += result.status != "skipped"
+        if isinstance(slot, loading.Ready):
+            pending.append((len(summary.loads), slot))
+            slot = None  # the outcome comes when the run is settled (publish_settled)
+        summary.loads.append(slot)
     if finding.snapshots == finding.unavailable:
         what = finding.describe()
-        log.warning("source %r: 0 snapshots: %s", adapter.name, what)
+        log.warning("source %r: 0 snapshots: %s", name, what)
         if explicit or finding.unavailable:
             why = "every candidate answered 404" if finding.unavailable else "it was named for this run"
-            summary.errors.append(f"{adapter.name}: {what}; {why}")
+            summary.errors.append(f"{name}: {what}; {why}")
+
+
+UNAVAILABLE = object()  # a snapshot the source turned out not to publish (SnapshotUnavailable)
+NOT_LOADED = object()  # a snapshot that could not be fetched (the run's errors say why)
+
+
+def load_batch(
+    adapter: Source, refs: list[SnapshotRef], places: list[int], slots: list, path: Path, today: date,
+    summary: RunSummary, pending: list[tuple[int, loading.Ready]],
+) -> int:  # fmt: skip
+    """New snapshots of one source: fetch and parse them (one task run), gate them (one task run),
+    quarantine those held back (a task run each). Fills `slots` at `places`; how many were new loads
+    (published or quarantined; skips after reading do not count)."""
+    log, name = get_run_logger(), adapter.name
+    try:
+        fetched = fetch.with_options(task_run_name=f"fetch {name} ({len(refs)} new)")(refs, path)
+    except store.WarehouseBusy:
+        raise
+    except Exception as exc:  # the stage itself broke (not one snapshot): the other sources still load
+        log.error("source %r: cannot fetch %d snapshot(s): %s", name, len(refs), exc)
+        summary.errors.append(f"{name}: {exc}")
+        fetched = [NOT_LOADED] * len(refs)
+    parsed = []
+    for ref, place, result in zip(refs, places, fetched, strict=True):
+        if result is NOT_LOADED:
+            slots[place] = NOT_LOADED
+        elif isinstance(result, SnapshotUnavailable):
+            log.info("source %r: nothing published under %r: %s", name, ref.key, result)
+            slots[place] = UNAVAILABLE
+        elif isinstance(result, store.WarehouseBusy):
+            raise result  # nothing else can load either: the run stops and says who holds the file
+        elif isinstance(result, Exception):  # e.g. a feed URL answering 404: the other snapshots still load
+            log.error("source %r: cannot load %r from %r: %s", name, ref.key, ref.location, result)
+            summary.errors.append(f"{name} {ref.key!r}: {result}")
+            slots[place] = NOT_LOADED
+        elif isinstance(result, loading.LoadOutcome):
+            log.info("skip %r %r: %s", name, ref.key, result.note)
+            slots[place] = result
+        else:
+            log.info("fetched %r %r: %d bytes, sha256 %s", name, ref.key, result.landed.size,
+                     result.landed.sha256[:12])  # fmt: skip
+            parsed.append((place, result))
+    if not parsed:
+        return 0
+    accepted = [item for _, item in pending] + [slot for slot in slots if isinstance(slot, loading.Ready)]
+    gated = gate.with_options(task_run_name=f"gate {name} ({len(parsed)})")(
+        [item for _, item in parsed], path, today, accepted
+    )
+    for (place, item), result in zip(parsed, gated, strict=True):
+        if isinstance(result, loading.Held):
+            slots[place] = hold_back(item.ref, item.landed, item.staged, result.reasons, path, item.started_at)
+        else:
+            slots[place] = result
+    return len(parsed)
 
 
 def _headline(summary: RunSummary) -> str:

@@ -480,3 +480,21 @@ def save_feed_validators(con, source: str, url: str, etag, last_modified, first_
 
 def read_table(con, sql: str, params: list | None = None) -> pl.DataFrame:
     return con.execute(sql, params or []).pl()
+
+
+# --- local files as last read (known without reading them) --------------------------------------
+
+
+def file_stats(con, source: str) -> dict[tuple[str, str], tuple[int, int, str]]:
+    """{(snapshot key, path): (size, mtime_ns, content sha256)} of `source`'s files as last read."""
+    rows = con.execute(
+        "SELECT snapshot_key, path, size, mtime_ns, content_sha256 FROM meta.file_stats WHERE source = ?", [source]
+    ).fetchall()
+    return {(key, path): (size, mtime, sha) for key, path, size, mtime, sha in rows}
+
+
+def save_file_stat(con, source: str, snapshot_key: str, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO meta.file_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [source, snapshot_key, path, size, mtime_ns, sha256, utcnow()],
+    )

@@ -358,7 +358,12 @@ def _chunks(items: list[Parsed], rows: int) -> Iterable[list[Parsed]]:
 
 
 def gate_batch(
-    items: list[Parsed], warehouse: Path, today: date, accepted: list[Ready] = (), batch_rows: int = gate.BATCH_ROWS
+    items: list[Parsed],
+    warehouse: Path,
+    today: date,
+    accepted: list[Ready] = (),
+    batch_rows: int = gate.BATCH_ROWS,
+    logger: logging.Logger | logging.LoggerAdapter = log,
 ) -> list[Ready | Held]:
     """The gate for a source's new snapshots, in order: each a Ready to publish or Held with its reasons.
 
@@ -386,7 +391,7 @@ def gate_batch(
                 frame = frames.pop(id(item))
                 plan = adapter.gate_plan(frame, context)
                 report = adapter.gate(frame, context) if plan is None else gate.verdict(plan, cleared.get(id(item)))
-                log.info("gate %r %r: %s", item.ref.source, item.ref.key, report.summary())
+                logger.info("gate %r %r: %s", item.ref.source, item.ref.key, report.summary())
                 if report.failures:
                     results.append(Held(item, report.failures))
                     continue

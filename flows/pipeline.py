@@ -23,6 +23,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
+import expectations.gate
 from aigap.config import warehouse_path
 from aigap.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
 from flows import loading
@@ -65,12 +66,13 @@ def discover(source: str, location: str, warehouse: Path, since: date | None = N
 
 @task(name="fetch", cache_policy=NO_CACHE)
 def fetch(refs: list[SnapshotRef], warehouse: Path):
+    expectations.gate.warm_up()  # new snapshots will be gated: import GX while they are fetched and parsed
     return loading.fetch_and_stage(refs, warehouse, _flow_run_id())
 
 
 @task(name="gate", cache_policy=NO_CACHE)
 def gate(items: list[loading.Parsed], warehouse: Path, today: date, accepted: list[loading.Ready]):
-    return loading.gate_batch(items, warehouse, today, accepted)
+    return loading.gate_batch(items, warehouse, today, accepted, logger=get_run_logger())
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -99,7 +101,7 @@ def quarantine(ref: SnapshotRef, landed, staged, reasons: list[dict], warehouse:
     return Failed(message=message, data=Quarantined(outcome))
 
 
-@task(name="refresh marts", cache_policy=NO_CACHE)
+@task(name="refresh marts", task_run_name="refresh marts", cache_policy=NO_CACHE)
 def marts(warehouse: Path) -> MartsOutcome:
     return refresh_marts(warehouse)
 

@@ -15,12 +15,13 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
+from conftest import BAD
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 
 from flows import writer
-from flows.pipeline import describe_run, run_summary, select_sources
+from flows.pipeline import describe_run, pipeline, run_summary, select_sources
 from flows.rebuild import rebuild_marts
 
 ADAPTERS = {
@@ -179,3 +180,43 @@ def test_rebuild_marts_recomputes_them_and_reports_without_loading(bundled_run, 
     assert "This run loaded nothing: it rebuilt the marts" in report
     # compared with the run that loaded the warehouse
     assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days | no new snapshot |" in report
+
+
+def _task_runs(flow_run_id) -> dict[str, str]:
+    """{task run name: state name} of a flow run, as the Prefect API tells the UI."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    assert len({r.name for r in runs}) == len(runs), [r.name for r in runs]
+    return {r.name: r.state.name for r in runs}
+
+
+def test_task_runs_are_few_named_by_stage_and_source_and_the_failed_one_names_its_snapshot(
+    prefect_harness, archive_copy, tmp_path
+):
+    source = "open-llm-v2-archive"
+    shutil.copy(BAD / "scores_times_100.csv", archive_copy / "scraped" / "2024-08-15.csv")
+    run = {"warehouse": str(tmp_path / "w.duckdb"), "locations": {source: str(archive_copy)}, "only": [source]}
+
+    state = pipeline(**run, return_state=True)
+
+    assert state.is_failed()
+    names = _task_runs(state.state_details.flow_run_id)
+    [held] = [name for name in names if name.startswith("quarantine ")]
+    assert held.startswith(f"quarantine {source} scraped/2024-08-15.csv (average: 520 of 520 values outside [0")
+    assert names == {
+        f"discover {source}": "Completed",
+        f"fetch {source} (4 new)": "Completed",
+        f"gate {source} (4)": "Completed",
+        held: "Failed",  # red on the run page, named by its snapshot and first reason
+        f"publish {source} (3)": "Completed",
+        "refresh marts": "Completed",
+    }
+
+    # nothing new: no task run for any snapshot, and no file read again
+    state = pipeline(**run, return_state=True)
+    names = _task_runs(state.state_details.flow_run_id)
+    assert f"discover {source}" in names
+    assert not [n for n in names if n.split()[0] in ("fetch", "gate", "publish", "quarantine")], names
+    assert [o.status for o in run_summary(state).loads] == ["skipped"] * 4

@@ -190,6 +190,21 @@ def test_a_run_whose_gate_quarantined_a_load_is_marked_quarantined(stack):
     assert "the file looks truncated" in reasons
     assert f"**QUARANTINED** `{SOURCE}` `{BAD_KEY}`" in artifacts["aigap-gap-report"]["data"]
 
+    # the run page: a few task runs named by stage and source, the held-back snapshot red and named
+    tasks = {
+        t["name"]: t["state_type"] for t in stack.post("/task_runs/filter", {"flow_runs": {"id": {"any_": [backfill]}}})
+    }
+    [held] = [name for name in tasks if name.startswith("quarantine ")]
+    assert held.startswith(f"quarantine {SOURCE} {BAD_KEY} (1 row(s) do not have 33 fields") and tasks[held] == "FAILED"
+    assert {name.split(" (")[0] for name in tasks if name != held} <= {
+        f"discover {SOURCE}",
+        f"fetch {SOURCE}",
+        f"gate {SOURCE}",
+        f"publish {SOURCE}",
+        "refresh marts",
+    }, tasks
+    assert [state for name, state in tasks.items() if name != held] == ["COMPLETED"] * (len(tasks) - 1), tasks
+
 
 def test_the_run_page_shows_the_report_the_quarantine_table_and_the_chart_in_a_browser(stack):
     """What a person sees in the Prefect UI, read from the DOM of a real headless Chromium after the

@@ -145,6 +145,8 @@ def offline(monkeypatch):
     monkeypatch.setattr(transport, "handle_request", handle_request)
     monkeypatch.setattr(hf_http, "time", SimpleNamespace(sleep=counted.client_waits.append))
     monkeypatch.setattr(http, "_unresolved", {})  # nothing remembered from another test
+    for proxy in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)  # this machine resolves names itself
     monkeypatch.setenv("HF_ENDPOINT", f"https://{OFFLINE_HOST}")
     return counted
 
@@ -173,6 +175,16 @@ def test_a_host_that_resolves_but_refuses_keeps_the_clients_bounded_retries(offl
 
     assert not isinstance(raised.value, http.Unresolved)
     assert offline.client_requests.count("localhost") == 6 and offline.client_waits == [1, 2, 4, 8, 8]
+
+
+def test_behind_a_proxy_the_name_is_the_proxys_to_resolve(offline, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    http.check_resolves(f"https://{OFFLINE_HOST}")  # not asked: the proxy resolves names, not this machine
+    assert offline.lookups == 0
+    monkeypatch.setenv("NO_PROXY", OFFLINE_HOST)  # ... unless this host bypasses the proxy
+    with pytest.raises(http.Unresolved):
+        http.check_resolves(f"https://{OFFLINE_HOST}")
+    assert offline.lookups == 1
 
 
 def test_our_own_http_fetch_does_not_retry_a_name_that_does_not_resolve(offline):

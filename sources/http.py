@@ -10,7 +10,9 @@ Every fetch runs under its source's `Limits`:
   tasks do not retry a fetch on top of it, and the Hugging Face client's own retries are its budget
   (sources/hub.py adds none), so tries are never multiplied;
 - redirects are followed by hand: never to another scheme (http -> https excepted), never to
-  another host unless the source declares it (`redirect_hosts`), at most MAX_REDIRECTS.
+  another host unless the source declares it (`redirect_hosts`), at most MAX_REDIRECTS;
+- a host name that does not resolve (no network, or a wrong name) is never retried: `Unresolved`
+  at once, one line (`check_resolves` asks before a client that would retry it, e.g. the Hub's).
 
 A body shorter than its Content-Length is never returned, so a cut download cannot be published.
 Conditional GET (ETag / Last-Modified) lets an unchanged feed cost one empty 304 response; the
@@ -20,8 +22,10 @@ validators are kept as metadata (meta.feed_validators), never as the date of the
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -77,6 +81,16 @@ class Refused(FetchError):
         super().__init__(message, status, retryable=False)
 
 
+class Unresolved(FetchError):
+    """The host name does not resolve: offline, or a wrong name. Retrying within a run cannot help
+    (a resolver that failed a second ago fails again), so it is never retried: the next run tries."""
+
+    def __init__(self, host: str, detail: str):
+        super().__init__(f"cannot resolve {host} ({detail}; no network?): nothing fetched from it this run",
+                         retryable=False)  # fmt: skip
+        self.host = host
+
+
 @dataclass(frozen=True)
 class Fetched:
     content: bytes | None  # None when the server answered 304 Not Modified
@@ -94,6 +108,69 @@ def check_url(url: str) -> None:
     scheme = urlparse(url).scheme.lower()
     if scheme not in SCHEMES:
         raise Refused(f"refusing {url!r}: only http and https URLs are fetched (a local file is given as a path)")
+
+
+RESOLVE_SECONDS = 10.0  # a resolver silent this long counts as "does not resolve"
+REMEMBER_UNRESOLVED_SECONDS = 60.0  # the sources of one run that share a host ask for it once
+_unresolved: dict[str, tuple[float, str]] = {}  # host -> (when it failed, why)
+
+
+def name_error(exc: BaseException) -> socket.gaierror | None:
+    """The resolver's error behind a connection error (httpx keeps it as the cause), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def unresolved(exc: BaseException, url: str = "") -> Unresolved | None:
+    """`Unresolved` for an error the resolver caused (a name that does not resolve), else None.
+    `url`: what was asked, for the host name when the error does not carry its request."""
+    if (unknown := name_error(exc)) is None:
+        return None
+    try:
+        host = exc.request.url.host  # httpx errors know their request (a redirect's host, maybe)
+    except (AttributeError, RuntimeError):
+        host = urlparse(url).hostname or "the host"
+    return Unresolved(host, unknown.strerror or str(unknown))
+
+
+def _via_proxy(url: str) -> bool:
+    """True when the environment sends this URL through a proxy (which resolves the name itself)."""
+    parts = urlparse(url)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme.lower()) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
+
+
+def check_resolves(url: str, seconds: float = RESOLVE_SECONDS) -> None:
+    """Raise `Unresolved` at once if the URL's host name does not resolve.
+
+    Asked before handing a URL to a client that retries connection errors by itself (the Hub
+    client retries a DNS failure 5 times, ~23 s, logging 3 lines a try). One lookup (the system
+    resolver, as the client would); skipped when a proxy carries the request. A failure is
+    remembered for REMEMBER_UNRESOLVED_SECONDS, so a run's other sources on that host do not ask
+    (nor wait for a silent resolver) again."""
+    host = urlparse(url).hostname
+    if not host or _via_proxy(url):
+        return
+    if (failed := _unresolved.get(host)) and time.monotonic() - failed[0] < REMEMBER_UNRESOLVED_SECONDS:
+        raise Unresolved(host, failed[1])
+    port = urlparse(url).port or (443 if url.lower().startswith("https") else 80)
+    try:
+        within_deadline(f"resolve {host}", lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM), seconds)
+        return
+    except socket.gaierror as exc:
+        detail = exc.strerror or str(exc)
+    except Refused:
+        detail = f"no answer from the resolver within {seconds:g} s"
+    _unresolved[host] = (time.monotonic(), detail)
+    raise Unresolved(host, detail)
 
 
 def _check_redirect(origin: str, current: str, target: str, limits: Limits) -> None:
@@ -199,6 +276,8 @@ def fetch(
             except httpx.UnsupportedProtocol as exc:
                 raise Refused(f"GET {url}: {exc}") from exc
             except (httpx.TransportError, httpx.DecodingError) as exc:  # incl. incomplete bodies, resets
+                if (error := unresolved(exc, url)) is not None:
+                    raise error from None
                 last_error = f"{type(exc).__name__}: {exc}"
             if attempt + 1 < limits.attempts:
                 wait = _wait_seconds(response, attempt, limits.backoff_seconds)

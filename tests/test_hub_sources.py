@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
+import shutil
+import socket
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from sources import http
 from sources import hub as hub_client
 from sources.base import GateContext, SnapshotRef, SnapshotUnavailable
 from sources.http import FetchError
-from sources.hub_sources import ArenaSpace, OpenLLMv2Hub
+from sources.hub_sources import ArenaSpace, OpenLLMv1Hub, OpenLLMv2Hub
 from transforms import open_llm_v2
 from transforms.csvio import read_csv_text
 from transforms.errors import SnapshotRejected
@@ -87,20 +91,132 @@ def test_a_body_always_cut_short_is_never_landed(local_hub, tmp_path, monkeypatc
 
 
 def test_a_hub_host_that_does_not_resolve_fails_at_once_and_is_not_retried():
-    # What httpx raises offline (the client has already retried it five times by then).
+    # What httpx raises offline, the resolver's error as its cause (a name that resolved a moment
+    # before the call: the client has already retried it five times by then).
     import httpx
 
     calls = []
 
     def list_commits():
         calls.append(1)
-        raise httpx.ConnectError("[Errno -2] Name or service not known")
+        try:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpx.ConnectError("[Errno -2] Name or service not known") from exc
 
     with pytest.raises(FetchError, match="Name or service not known") as raised:
         hub_client.hub_call("list commits of the Hub", list_commits, http.Limits(backoff_seconds=30), attempts=4)
 
     assert len(calls) == 1  # no backoff of ours on top of the client's
     assert raised.value.retryable is False  # so the Prefect task does not retry it either
+
+
+OFFLINE_HOST = "aigap-offline-test.invalid"  # .invalid never resolves (RFC 6761): offline, for real
+# the resolver's own words vary ("Name or service not known", "Temporary failure in name resolution")
+OFFLINE_LINE = (
+    re.escape(f"cannot resolve {OFFLINE_HOST} (")
+    + r"[^;]+"
+    + re.escape("; no network?): nothing fetched from it this run")
+)
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """The Hub sources' default endpoint on a host name that does not resolve, with every lookup of
+    it, every request the Hub client sends and every retry wait of the client counted (the real
+    resolver and the real client run; the client's waits are only recorded, not slept)."""
+    from types import SimpleNamespace
+
+    import huggingface_hub.utils._http as hf_http
+
+    transport = type(hf_http.get_session()._transport)  # the client's HTTP transport class
+    counted = SimpleNamespace(lookups=0, client_requests=[], client_waits=[])
+    real_getaddrinfo, real_send = socket.getaddrinfo, transport.handle_request
+
+    def getaddrinfo(host, *args, **kwargs):
+        counted.lookups += host == OFFLINE_HOST
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def handle_request(self, request):  # before the connection, so before any lookup of its own
+        counted.client_requests.append(request.url.host)
+        return real_send(self, request)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(transport, "handle_request", handle_request)
+    monkeypatch.setattr(hf_http, "time", SimpleNamespace(sleep=counted.client_waits.append))
+    monkeypatch.setattr(http, "_unresolved", {})  # nothing remembered from another test
+    for proxy in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)  # this machine resolves names itself
+    monkeypatch.setenv("HF_ENDPOINT", f"https://{OFFLINE_HOST}")
+    return counted
+
+
+def test_offline_each_hub_source_fails_once_at_once_without_the_clients_retries(offline, caplog):
+    for source in (OpenLLMv2Hub(), OpenLLMv1Hub(), ArenaSpace()):
+        with pytest.raises(http.Unresolved) as raised:
+            source.discover(source.default_location())
+        assert re.fullmatch(OFFLINE_LINE, str(raised.value))
+        assert raised.value.retryable is False  # nor will a Prefect task retry it
+
+    assert offline.lookups == 1  # one question to the resolver for the three sources
+    assert OFFLINE_HOST not in offline.client_requests and offline.client_waits == []  # the client never tried
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []  # the one line is the error's
+
+
+def test_a_host_that_resolves_but_refuses_keeps_the_clients_bounded_retries(offline):
+    # The difference that matters: a refused connection may be a Hub restarting (retried by the
+    # client, 5 times, waits 1-8 s); a name that does not resolve is not (see above).
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+
+    with pytest.raises(FetchError, match="ConnectError") as raised:
+        OpenLLMv2Hub().discover(f"http://localhost:{port}")
+
+    assert not isinstance(raised.value, http.Unresolved)
+    assert offline.client_requests.count("localhost") == 6 and offline.client_waits == [1, 2, 4, 8, 8]
+
+
+def test_behind_a_proxy_the_name_is_the_proxys_to_resolve(offline, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    http.check_resolves(f"https://{OFFLINE_HOST}")  # not asked: the proxy resolves names, not this machine
+    assert offline.lookups == 0
+    monkeypatch.setenv("NO_PROXY", OFFLINE_HOST)  # ... unless this host bypasses the proxy
+    with pytest.raises(http.Unresolved):
+        http.check_resolves(f"https://{OFFLINE_HOST}")
+    assert offline.lookups == 1
+
+
+def test_our_own_http_fetch_does_not_retry_a_name_that_does_not_resolve(offline):
+    with pytest.raises(http.Unresolved, match=f"cannot resolve {OFFLINE_HOST}"):
+        http.fetch(f"http://{OFFLINE_HOST}/2026-04-08/text.json", limits=http.Limits(attempts=4, backoff_seconds=30))
+    assert offline.lookups == 1  # one try, no backoff (30 + 60 + 120 s before)
+
+
+def test_offline_run_of_the_daily_sources_loads_the_rest_and_says_one_line_per_hub_source(
+    prefect_harness, offline, tmp_path, capsys, caplog
+):
+    archive = tmp_path / "v1"
+    archive.mkdir()
+    shutil.copy(ROOT / "data" / "leaderboards" / "open_llm_v1_archive" / "2024-07-07.csv", archive)
+    warehouse = tmp_path / "w.duckdb"
+    hub_sources = ("open-llm-v2-hub", "open-llm-v1-hub", "arena-space")
+    args = ["run", "--warehouse", str(warehouse), "--source", f"open-llm-v1-archive={archive}"]
+    for name in ("open-llm-v1-archive", *hub_sources):
+        args += ["--only", name]
+
+    code = main(args)
+
+    out = capsys.readouterr().out
+    assert code == 1  # a source could not be read: the run says so
+    assert "open-llm-v1-archive: 1 published, 0 skipped, 0 quarantined" in out
+    assert query(warehouse, "SELECT count(*) FROM core.open_llm_v1_entries") == [(7169,)]
+    errors = [line.strip() for line in out.splitlines() if "SOURCE ERROR" in line]
+    assert len(errors) == len(hub_sources)  # one line per Hub source, nothing else
+    for name, line in zip(hub_sources, errors, strict=True):
+        assert re.fullmatch(f"SOURCE ERROR {name}: {OFFLINE_LINE}", line)
+    assert offline.lookups == 1 and OFFLINE_HOST not in offline.client_requests and offline.client_waits == []
+    assert [r for r in caplog.records if r.name.startswith("huggingface_hub")] == []
 
 
 def test_the_hub_parquet_reads_exactly_like_the_flat_scrape_of_the_same_day():

@@ -1,12 +1,14 @@
 """The aigap pipeline as a Prefect flow.
 
 The run holds the warehouse from start to end (flows/writer.py: one run per warehouse). For every
-selected source, for every snapshot it offers (oldest first): fetch -> stage -> validate, or
-quarantine; then the snapshots that passed are settled (two contents claiming one snapshot are
-both held back) and published in fetch order, and the marts are recomputed from what is published.
-A quarantined load does not stop the others; the run ends Failed and says which loads and why,
-while published tables keep their last good state. A source that finds nothing is reported as
-such ("0 snapshots at LOCATION"), and fails the run when it was named or every candidate was missing.
+selected source, stage by stage over its snapshots (oldest first): discover them and set aside those
+the ledger already holds (without reading them), fetch and parse the new ones, gate them in one
+batch, and quarantine each one held back; then the snapshots that passed are settled (two contents
+claiming one snapshot are both held back) and published in fetch order, and the marts are
+recomputed from what is published. A quarantined load does not stop the others; the run ends Failed
+and says which loads and why, while published tables keep their last good state. A source that
+finds nothing is reported as such ("0 snapshots at LOCATION"), and fails the run when it was named
+or every candidate was missing.
 """
 
 from __future__ import annotations
@@ -491,9 +493,18 @@ def load_batch(
     if not parsed:
         return 0
     accepted = [item for _, item in pending] + [slot for slot in slots if isinstance(slot, loading.Ready)]
-    gated = gate.with_options(task_run_name=f"gate {name} ({len(parsed)})")(
-        [item for _, item in parsed], path, today, accepted
-    )
+    try:
+        gated = gate.with_options(task_run_name=f"gate {name} ({len(parsed)})")(
+            [item for _, item in parsed], path, today, accepted
+        )
+    except store.WarehouseBusy:
+        raise
+    except Exception as exc:  # the gate itself broke: nothing of this batch is published, the run says why
+        log.error("source %r: cannot gate %d snapshot(s): %s", name, len(parsed), exc)
+        summary.errors.append(f"{name}: gate failed: {exc}")
+        for place, _ in parsed:
+            slots[place] = NOT_LOADED
+        return 0
     for (place, item), result in zip(parsed, gated, strict=True):
         if isinstance(result, loading.Held):
             slots[place] = hold_back(item.ref, item.landed, item.staged, result.reasons, path, item.started_at)

@@ -10,9 +10,9 @@ Many snapshots, one run (`screen`): a GX run costs about a second whatever its r
 snapshots of a source are validated together, each frame tagged with its place in the batch.
 Failed rows map back to their snapshot through GX's unexpected-index results; checks that compare
 rows (uniqueness) compare them within each snapshot; table-level checks (the row count against the
-previous snapshot) are each snapshot's own (`table_checks_pass`). A snapshot the batch finds
-anything against is validated again on its own (`check`), so its reasons are exactly those of a
-lone validation; a batch clears the others.
+previous snapshot) are each snapshot's own, decided by `verdict` without a GX run. A snapshot the
+batch finds anything against is validated again on its own (`check`), so its reasons are exactly
+those of a lone validation; a batch clears the others.
 """
 
 from __future__ import annotations
@@ -191,10 +191,8 @@ def _row_checks(expectations: list) -> list | None:
     return row_checks
 
 
-def clearance(plan: GatePlan) -> str | None:
-    """What a batch clears a plan for: its row-level checks, as configured (None: not batchable)."""
-    gx, _ = _batch_definition()
-    checks = _row_checks(plan.build(gx.expectations))
+def _clearance(checks: list | None) -> str | None:
+    """What a batch clears a snapshot for: its row-level checks, as configured (None: not batchable)."""
     return None if checks is None else json.dumps([_config(e) for e in checks], sort_keys=True, default=str)
 
 
@@ -234,7 +232,7 @@ def _batches(members: list[tuple[int, pl.DataFrame]], rows: int) -> list[list[tu
 
 def screen(plans: Sequence[GatePlan], batch_rows: int = BATCH_ROWS) -> list[str | None]:
     """One GX run per batch of plans that share a suite and a schema; for each plan, what the batch
-    cleared it for (`clearance`), or None when a row of it failed, a check of the whole batch failed,
+    cleared it for (its row-level checks as configured), or None when a row of it failed, a check of the whole batch failed,
     or it could not be batched (then `verdict` validates it on its own).
 
     Table-level checks are not run here: each snapshot's own context decides them (`verdict`)."""
@@ -248,7 +246,7 @@ def screen(plans: Sequence[GatePlan], batch_rows: int = BATCH_ROWS) -> list[str 
         if checks is None:
             continue
         frame = _derived(plan.frame, expectations)
-        configs = json.dumps([_config(e) for e in checks], sort_keys=True, default=str)
+        configs = _clearance(checks)
         key = (plan.suite_name, configs, tuple((c, str(t)) for c, t in frame.schema.items()))
         groups.setdefault(key, []).append((i, frame))
         checks_of[key] = checks
@@ -289,11 +287,9 @@ def _run_batch(gx, batch_definition, name: str, checks: list, batch: list[tuple[
     return set(range(len(batch))) - failed
 
 
-def table_checks_pass(plan: GatePlan) -> bool:
-    """The plan's table-level checks (its row count against its own bounds), without a GX run."""
-    gx, _ = _batch_definition()
-    rows = plan.frame.height
-    for expectation in plan.build(gx.expectations):
+def _table_checks_pass(expectations: list, rows: int) -> bool:
+    """The table-level checks (the row count against its bounds) of one snapshot, without a GX run."""
+    for expectation in expectations:
         config = _config(expectation)
         if config["type"] not in TABLE_LEVEL:
             continue
@@ -309,9 +305,12 @@ def table_checks_pass(plan: GatePlan) -> bool:
 def verdict(plan: GatePlan, cleared: str | None) -> GateReport:
     """The gate's report on one plan: passed, when a batch cleared exactly these row-level checks and
     its table-level checks pass; otherwise from validating it on its own (the reasons a person reads)."""
-    if cleared is not None and cleared == clearance(plan) and table_checks_pass(plan):
+    if cleared is not None:
         gx, _ = _batch_definition()
-        return GateReport(plan.suite_name, True, plan.frame.height, len(plan.build(gx.expectations)))
+        expectations = plan.build(gx.expectations)
+        rows = plan.frame.height
+        if cleared == _clearance(_row_checks(expectations)) and _table_checks_pass(expectations, rows):
+            return GateReport(plan.suite_name, True, rows, len(expectations))
     return check(plan)
 
 

@@ -17,7 +17,6 @@ those of a lone validation; a batch clears the others.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -174,7 +173,11 @@ UNIQUENESS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_b
 
 
 def _config(expectation) -> dict:
-    return expectation.configuration.to_json_dict()
+    return expectation.configuration.to_json_dict()  # ~0.2 ms each: only for the few checks rewritten
+
+
+def _kind(expectation) -> str:
+    return expectation.expectation_type
 
 
 def _row_checks(expectations: list) -> list | None:
@@ -182,7 +185,7 @@ def _row_checks(expectations: list) -> list | None:
     (then each snapshot is validated on its own)."""
     row_checks = []
     for expectation in expectations:
-        kind = _config(expectation)["type"]
+        kind = _kind(expectation)
         if kind in TABLE_LEVEL:
             continue
         if kind not in SCHEMA_LEVEL | ROW_LEVEL | UNIQUENESS:
@@ -193,13 +196,15 @@ def _row_checks(expectations: list) -> list | None:
 
 def _clearance(checks: list | None) -> str | None:
     """What a batch clears a snapshot for: its row-level checks, as configured (None: not batchable)."""
-    return None if checks is None else json.dumps([_config(e) for e in checks], sort_keys=True, default=str)
+    return None if checks is None else "\n".join(repr(e) for e in checks)  # every field of every check
 
 
 def _within_each_frame(E, expectation, n: int) -> tuple[Any, pl.Expr | None]:
     """A uniqueness check rewritten for a batch: unique within each snapshot. The compared columns get
     a key naming the row's snapshot, left empty where the original check ignores the row (so the
     rewritten check ignores it too). Other checks are returned as they are."""
+    if _kind(expectation) not in UNIQUENESS:
+        return expectation, None
     config = _config(expectation)
     kwargs = {k: v for k, v in config["kwargs"].items() if k != "batch_id"}
     frame = pl.col(BATCH_FRAME)
@@ -290,14 +295,12 @@ def _run_batch(gx, batch_definition, name: str, checks: list, batch: list[tuple[
 def _table_checks_pass(expectations: list, rows: int) -> bool:
     """The table-level checks (the row count against its bounds) of one snapshot, without a GX run."""
     for expectation in expectations:
-        config = _config(expectation)
-        if config["type"] not in TABLE_LEVEL:
+        if _kind(expectation) not in TABLE_LEVEL:
             continue
-        kwargs = config["kwargs"]
-        low, high = kwargs.get("min_value"), kwargs.get("max_value")
-        if low is not None and (rows <= low if kwargs.get("strict_min") else rows < low):
+        low, high = expectation.min_value, expectation.max_value
+        if low is not None and (rows <= low if expectation.strict_min else rows < low):
             return False
-        if high is not None and (rows >= high if kwargs.get("strict_max") else rows > high):
+        if high is not None and (rows >= high if expectation.strict_max else rows > high):
             return False
     return True
 

@@ -418,15 +418,14 @@ def load_source(
         return
     finding = SourceFinding(location, snapshots=len(found.refs), ignored=found.ignored)
     summary.found[name] = finding
-    slots: list = list(found.known)  # per snapshot: its outcome, a Ready, or UNAVAILABLE
+    slots: list = list(found.known)  # per snapshot: its outcome, a Ready, UNAVAILABLE or NOT_LOADED
     new = [i for i, known in enumerate(found.known) if known is None]
     log.info("source %r: %d snapshot(s) at %r: %d already in the ledger (not read again), %d to fetch",
              name, len(found.refs), location, len(found.refs) - len(new), len(new))  # fmt: skip
     loaded, last = 0, -1
     while new and (max_snapshots is None or loaded < max_snapshots):
-        batch, new = (
-            (new, []) if max_snapshots is None else (new[: max_snapshots - loaded], new[max_snapshots - loaded :])
-        )
+        take = len(new) if max_snapshots is None else max_snapshots - loaded
+        batch, new = new[:take], new[take:]
         loaded += load_batch(adapter, [found.refs[i] for i in batch], batch, slots, path, today, summary, pending)
         last = batch[-1]
     if new:

@@ -25,7 +25,6 @@ all N, stops the benchmark: figures of a failing run would be meaningless.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re

@@ -39,14 +39,23 @@ def query(warehouse, sql: str) -> list[tuple]:
 ONE_WORKER_FIXTURES = {"bundled_run": "bundled-warehouse"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        group = next((g for name, g in ONE_WORKER_FIXTURES.items() if name in item.fixturenames), None)
-        if group is None and _uses_a_module_fixture(item):
-            group = item.module.__name__
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+def pytest_itemcollected(item):
+    # as each test is collected: xdist reads the groups in its own pytest_collection_modifyitems
+    group = next((g for name, g in ONE_WORKER_FIXTURES.items() if name in item.fixturenames), None)
+    if group is None and _uses_a_module_fixture(item):
+        group = item.module.__name__
+    if group is not None:
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    # xdist marks a grouped test by suffixing its node id; pytest 9.2 ignores the suffix, and then
+    # every worker would build the bundled warehouse and the Prefect stack again (pyproject.toml pins).
+    if session.config.getoption("loadgroup", default=False):  # set on xdist workers only
+        lost = [i.nodeid for i in session.items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+        if lost:
+            raise pytest.UsageError(f"pytest-xdist did not apply the test groups (e.g. {lost[0]}): check its pins")
 
 
 def _uses_a_module_fixture(item) -> bool:

@@ -96,6 +96,7 @@ def write_snapshots(folder: Path, first: int, count: int, order: list[Template])
 
 
 def parse_floor(paths: list[Path]) -> tuple[float, int]:
+    pl.read_csv(paths[0])  # warm-up (polars' thread pool), not counted
     started = time.perf_counter()
     rows = sum(pl.read_csv(p).height for p in paths)
     return time.perf_counter() - started, rows
@@ -108,6 +109,7 @@ def parse_floor(paths: list[Path]) -> tuple[float, int]:
 class Run:
     wall: float
     work: float | None  # after the flow run began; None when the log line was not seen
+    cpu: float  # user + system seconds of the run and every process it waited for (its Prefect server)
     peak_process_mb: float
     peak_tree_mb: float
     output: str
@@ -177,6 +179,7 @@ def run_cli(args: list[str], log: Path) -> Run:
     return Run(
         wall=ended - started,
         work=None if flow_began is None else ended - flow_began,
+        cpu=usage.ru_utime + usage.ru_stime,
         peak_process_mb=usage.ru_maxrss / 1024,  # KiB on Linux: the largest process of the run
         peak_tree_mb=peak_tree,
         output=output,
@@ -229,7 +232,8 @@ def report(results: list[dict]) -> str:
         f"load path benchmark: {SOURCE}, replayed daily snapshots; {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f} at the end",
         "wall = process start to exit; work = after the flow run began (start-up and the temporary "
-        "Prefect server left out); RSS = largest process / sum over the run's processes",
+        "Prefect server left out); cpu = user + system time of the run's processes (on a shared "
+        "machine the steadier figure); RSS = largest process / sum over the run's processes",
         "",
     ]
     for r in results:
@@ -237,11 +241,11 @@ def report(results: list[dict]) -> str:
         lines += [
             f"N = {r['n']} snapshots ({r['rows']:,} rows)",
             f"  parse floor (polars)   {r['parse_floor_s']:.2f} s",
-            f"  backfill               wall {_s(b.wall)}, work {_s(b.work)}, peak RSS {b.peak_process_mb:.0f} MB "
+            f"  backfill               wall {_s(b.wall)}, work {_s(b.work)}, cpu {_s(b.cpu)}, peak RSS {b.peak_process_mb:.0f} MB "
             f"/ {b.peak_tree_mb:.0f} MB",
-            f"  incremental (+1)       wall {_s(i.wall)}, work {_s(i.work)}, peak RSS {i.peak_process_mb:.0f} MB "
+            f"  incremental (+1)       wall {_s(i.wall)}, work {_s(i.work)}, cpu {_s(i.cpu)}, peak RSS {i.peak_process_mb:.0f} MB "
             f"/ {i.peak_tree_mb:.0f} MB",
-            f"  no-op                  wall {_s(z.wall)}, work {_s(z.work)}, peak RSS {z.peak_process_mb:.0f} MB "
+            f"  no-op                  wall {_s(z.wall)}, work {_s(z.work)}, cpu {_s(z.cpu)}, peak RSS {z.peak_process_mb:.0f} MB "
             f"/ {z.peak_tree_mb:.0f} MB",
             f"  backfill work / parse floor   {_x(b.work, r['parse_floor_s'])}"
             f"  (target: work <= 3x floor + 10 s = {3 * r['parse_floor_s'] + 10:.1f} s)",
@@ -263,7 +267,7 @@ def report(results: list[dict]) -> str:
 
 def as_json(results: list[dict]) -> str:
     def plain(r: dict) -> dict:
-        return {k: ({f: getattr(v, f) for f in ("wall", "work", "peak_process_mb", "peak_tree_mb")}
+        return {k: ({f: getattr(v, f) for f in ("wall", "work", "cpu", "peak_process_mb", "peak_tree_mb")}
                     if isinstance(v, Run) else v) for k, v in r.items()}  # fmt: skip
 
     return json.dumps([plain(r) for r in results], indent=2)

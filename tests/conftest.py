@@ -31,6 +31,40 @@ def query(warehouse, sql: str) -> list[tuple]:
         con.close()
 
 
+# --- two workers (pytest-xdist: `-n 2 --dist loadgroup` in pyproject.toml) ---------------------------
+# Each worker is a session of its own: a session or module fixture is built on every worker that
+# runs a test using it. So the tests that share an expensive fixture run on one worker: those of the
+# bundled warehouse (built once, minutes), and those of a module with a module-scoped fixture (the
+# real Prefect stack of tests/test_prefect_server.py ...). The rest are spread test by test.
+ONE_WORKER_FIXTURES = {"bundled_run": "bundled-warehouse"}
+
+
+def pytest_itemcollected(item):
+    # as each test is collected: xdist reads the groups in its own pytest_collection_modifyitems
+    group = next((g for name, g in ONE_WORKER_FIXTURES.items() if name in item.fixturenames), None)
+    if group is None and _uses_a_module_fixture(item):
+        group = item.module.__name__
+    if group is not None:
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    # xdist marks a grouped test by suffixing its node id; pytest 9.2 ignores the suffix, and then
+    # every worker would build the bundled warehouse and the Prefect stack again (pyproject.toml pins).
+    if session.config.getoption("loadgroup", default=False):  # set on xdist workers only
+        lost = [i.nodeid for i in session.items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+        if lost:
+            raise pytest.UsageError(f"pytest-xdist did not apply the test groups (e.g. {lost[0]}): check its pins")
+
+
+def _uses_a_module_fixture(item) -> bool:
+    definitions = getattr(item, "_fixtureinfo", None)
+    if definitions is None:
+        return False
+    return any(d.scope == "module" for defs in definitions.name2fixturedefs.values() for d in defs)
+
+
 @pytest.fixture(autouse=True)
 def prefect_console_follows_capture():
     """Prefect binds its console log handler to the sys.stderr of the moment it configures logging;
@@ -60,12 +94,23 @@ def prefect_harness():
 
 @pytest.fixture(scope="session")
 def bundled_run(prefect_harness, tmp_path_factory):
-    """The pipeline flow on the bundled data, once, into a session warehouse."""
+    """The pipeline flow on the bundled data, once, into a session warehouse. Read it, never write
+    it: a test that runs on it takes `bundled_copy`."""
     from flows.pipeline import pipeline
 
     warehouse = tmp_path_factory.mktemp("bundled") / "aigap.duckdb"
     state = pipeline(warehouse=str(warehouse), return_state=True)
     return warehouse, state
+
+
+@pytest.fixture
+def bundled_copy(bundled_run, tmp_path) -> Path:
+    """A copy of the bundled warehouse with everything next to it (raw files, reports), for a test
+    that runs on it: copying it costs well under a second, loading the bundle again minutes."""
+    source, _ = bundled_run
+    folder = tmp_path / "bundled"
+    shutil.copytree(source.parent, folder, ignore=shutil.ignore_patterns("*.lock", "staging"))
+    return folder / source.name
 
 
 @pytest.fixture

@@ -34,6 +34,23 @@ TODAY = date(2026, 11, 23)
 TOKEN = "hf_aigapTestTokenNeverLogged42"
 
 
+@pytest.fixture(autouse=True)
+def client_waits_not_slept(monkeypatch):
+    """The Hugging Face client's own waits between its retries (1, 2, 4, 8 s; 1 s before each resume
+    of a cut download) are recorded, not slept: what these tests check is which requests are sent,
+    and how many, not the client's clock. Costs ~10 s of sleeping otherwise. (`offline` replaces
+    this with a recorder its tests read.)"""
+    from types import SimpleNamespace
+
+    import huggingface_hub.file_download as hf_download
+    import huggingface_hub.utils._http as hf_http
+
+    waits: list[float] = []
+    monkeypatch.setattr(hf_http, "time", SimpleNamespace(sleep=waits.append))
+    monkeypatch.setattr(hf_download, "time", SimpleNamespace(sleep=waits.append))
+    return waits
+
+
 @pytest.fixture
 def local_hub(tmp_path):
     marker = tmp_path / "pickle-was-opened"

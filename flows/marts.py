@@ -1,39 +1,385 @@
-"""Recompute every mart from what is published, gate each one, and replace them together.
+"""Bring the marts up to date with what is published, recomputing only what changed.
 
-A failing mart gate leaves every mart at its last good state.
+What changed is read from the warehouse itself: the loads whose rows are in the core tables now,
+against the loads the marts were last computed from (meta.marts_loads, written in the same
+transaction as the marts). So a run that stopped between publishing and refreshing is caught up by
+the next one, whatever the flow passes. A published or superseded load recomputes its snapshots
+(transforms/marts.py SNAPSHOT_MARTS), the history-wide marts of its leaderboard (SERIES_MARTS:
+lags, holes, trends, the curation list) and the whole tables (the model graph, attribution,
+funding); a model whose attribution changed recomputes every snapshot it is in. Every other input
+(INPUT_FILES: registry, overrides, provenance, the code; and the gap pairs) is fingerprinted in
+meta.marts_refreshes and the run record: when it changes, everything is rebuilt, and the log says why.
+
+Each recomputed mart is gated once (one Great Expectations run per mart, on its recomputed rows);
+a failing gate leaves every mart, and their state, at its last good state.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
+from aigap.config import PROJECT_ROOT, gap_pairs
 from expectations.marts import validate_mart
-from transforms.marts import CORE_TABLES, MartInputs, build_marts
+from transforms.attribution import attribute_models, model_facts
+from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts
+from transforms.marts import (
+    BOARD_READS,
+    BOARDS,
+    CORE_TABLES,
+    HISTORY_COLUMNS,
+    INPUT_FILES,
+    MART_COLUMNS,
+    SERIES_MARTS,
+    SNAPSHOT_MARTS,
+    MartInputs,
+    make_board,
+    model_lineage,
+    series_marts,
+    snapshot_marts,
+)
 from transforms.registry import load_registry
 from warehouse import store
+
+FRONTIER_KEYS = ["leaderboard", "snapshot_date", "attribution", "scope", "country"]  # its sort order when built
+GAP_ORDER = ["leaderboard", "snapshot_date", "attribution", "scope", "pair"]
 
 
 @dataclass(frozen=True)
 class MartsOutcome:
     published: bool
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # every mart's row count after the refresh
     reasons: list[str] = field(default_factory=list)
+    mode: str = "full"  # full | incremental | unchanged
+    note: str = ""  # what was recomputed and why, as the log says it
+    fingerprint: str = ""  # of every input besides the core tables (INPUT_FILES, gap pairs)
+    inputs: dict[str, str] = field(default_factory=dict)  # input -> sha256
+    written: dict[str, int] = field(default_factory=dict)  # rows written per table (recomputed rows)
+
+
+def _log() -> logging.Logger:
+    try:
+        from prefect import get_run_logger
+
+        return get_run_logger()  # type: ignore[return-value]
+    except Exception:  # outside a flow (tests, scripts)
+        return logging.getLogger("aigap.marts")
+
+
+# --- the fingerprint of every input besides the core tables -----------------------------------------
+
+
+def input_digests() -> dict[str, str]:
+    """Input (a path relative to the project, or `gap pairs`) -> sha256 of its content."""
+    digests = {
+        str(path.relative_to(PROJECT_ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for paths in INPUT_FILES.values()
+        for path in paths
+    }
+    digests["gap pairs"] = hashlib.sha256(",".join(f"{a}-{b}" for a, b in gap_pairs()).encode()).hexdigest()
+    return digests
+
+
+def fingerprint(digests: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
+
+
+def changed_inputs(before: dict[str, str], now: dict[str, str]) -> str:
+    """What changed, by kind: `registry changed (data/registry/aliases.csv)`."""
+    kind_of = {str(p.relative_to(PROJECT_ROOT)): kind for kind, paths in INPUT_FILES.items() for p in paths}
+    kind_of["gap pairs"] = "gap pairs"
+    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    by_kind: dict[str, list[str]] = {}
+    for name in changed:
+        by_kind.setdefault(kind_of.get(name, "inputs"), []).append(name)
+    return "; ".join(
+        f"{kind} changed" + ("" if names == [kind] else f" ({', '.join(names)})") for kind, names in by_kind.items()
+    )
+
+
+# --- what the marts reflect, and what is published now -----------------------------------------------
+
+
+def published_loads(con) -> pl.DataFrame:
+    """(load_id, core_table) of every load whose rows the marts read."""
+    parts = [f"SELECT DISTINCT load_id, '{table}' AS core_table FROM {table}" for table in CORE_TABLES]
+    return store.read_table(con, " UNION ALL ".join(parts) + " ORDER BY 1")
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str  # full | incremental | unchanged
+    reason: str
+    current: pl.DataFrame  # (load_id, core_table) published now
+    added: pl.DataFrame  # published since the last refresh
+    removed: pl.DataFrame  # reflected by the marts, no longer published (superseded)
+
+
+def plan(con, digests: dict[str, str], full: bool = False) -> Plan:
+    current = published_loads(con)
+    last = con.execute("SELECT inputs FROM meta.marts_refreshes ORDER BY refreshed_at DESC LIMIT 1").fetchone()
+    reflected = store.read_table(con, "SELECT load_id, core_table FROM meta.marts_loads")
+    added = current.join(reflected, on="load_id", how="anti")
+    removed = reflected.join(current, on="load_id", how="anti")
+    if full:
+        return Plan("full", "marts: rebuild asked for: full rebuild", current, added, removed)
+    if last is None:
+        return Plan("full", "marts: no record of a previous refresh: full rebuild", current, added, removed)
+    if (before := json.loads(last[0])) != digests:
+        return Plan("full", f"marts: {changed_inputs(before, digests)}: full rebuild", current, added, removed)
+    if added.is_empty() and removed.is_empty():
+        return Plan("unchanged", "marts: nothing new, unchanged inputs: not recomputed", current, added, removed)
+    reason = f"marts: {len(added)} load(s) published and {len(removed)} superseded since the last refresh"
+    return Plan("incremental", reason, current, added, removed)
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def _columns(con, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def read_core(con, table: str, dates: list | None = None, history: bool = False) -> pl.DataFrame:
+    """A core table's published rows, in the order of every column (so that each tie-break downstream
+    sees the same input whichever rows are read): all of them, or those of `dates`; with `history`,
+    only its HISTORY_COLUMNS (the others NULL)."""
+    columns = _columns(con, table)
+    wanted = HISTORY_COLUMNS.get(table, columns) if history else columns
+    where = " WHERE list_contains(?, snapshot_date)" if dates is not None else ""
+    frame = store.read_table(
+        con, f"SELECT {', '.join(wanted)} FROM {table}{where} ORDER BY {', '.join(columns)}", [dates] if where else []
+    )
+    if len(wanted) < len(columns):
+        types = dict(con.execute(f"SELECT * FROM {table} LIMIT 0").pl().schema)
+        frame = frame.with_columns(pl.lit(None, dtype=types[c]).alias(c) for c in columns if c not in wanted)
+    return frame
 
 
 def read_inputs(warehouse: Path) -> MartInputs:
+    """Every core table the marts read, whole (a full rebuild's inputs in one frame each)."""
     with store.connect(warehouse, read_only=True) as con:
-        # ordered, so that every tie-break downstream sees the same input on every run
-        core = {table: store.read_table(con, f"SELECT * FROM {table} ORDER BY ALL") for table in CORE_TABLES}
+        core = {table: read_core(con, table) for table in CORE_TABLES}
     return MartInputs(core=core, registry=load_registry())
 
 
-def refresh_marts(warehouse: Path) -> MartsOutcome:
-    marts = build_marts(read_inputs(warehouse))
-    reports = {table: validate_mart(table, frame) for table, frame in marts.items()}
+def _stored(con, table: str, where: str = "", params: list | None = None, order: list[str] | None = None):
+    sql = f"SELECT {', '.join(MART_COLUMNS[table])} FROM {table}{where}"
+    return store.read_table(con, sql + (f" ORDER BY {', '.join(order)}" if order else ""), params)
+
+
+# --- computing ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Update:
+    """Recomputed rows and what they replace."""
+
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    snapshots: list[tuple[str, object]] = field(default_factory=list)  # (leaderboard, date) in SNAPSHOT_MARTS
+    leaderboards: list[str] = field(default_factory=list)  # in SERIES_MARTS
+    whole: list[str] = field(default_factory=list)  # tables replaced whole
+
+    def add(self, table: str, frame: pl.DataFrame | None) -> None:
+        if frame is None or frame.is_empty():
+            return
+        frame = frame.select(MART_COLUMNS[table])
+        old = self.frames.get(table)
+        self.frames[table] = frame if old is None else pl.concat([old, frame], how="vertical_relaxed")
+
+
+def _empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.Null for c in MART_COLUMNS[table]})
+
+
+def _same(new: pl.DataFrame, stored: pl.DataFrame) -> bool:
+    """Whether a recomputed frame holds exactly the stored rows (then it is neither gated nor written)."""
+    if len(new) != len(stored):
+        return False
+    if new.is_empty():
+        return True
+    try:
+        new = new.cast(dict(stored.schema))
+    except Exception:
+        return False
+    return new.sort(new.columns, nulls_last=True).equals(stored.sort(stored.columns, nulls_last=True))
+
+
+def compute(con, the_plan: Plan) -> Update:
+    full = the_plan.mode == "full"
+    inputs = MartInputs(core={}, registry=load_registry())
+    added = set(the_plan.added["load_id"])
+    changed_tables = set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
+    update = Update()
+
+    # the history of every board (few columns): model facts, the model graph, attribution
+    history = {table: read_core(con, table, history=True) for table in [*BOARDS, "core.arena_models"]}
+    boards = {t: make_board(t, history[t], history) for t in BOARDS if not history[t].is_empty()}
+    facts = {t: model_facts(board) for t, board in boards.items()}
+    lineage = model_lineage(list(boards.values()), list(facts.values()), inputs.registry) if boards else None
+    attributions = {t: attribute_models(board, inputs.registry, lineage, facts[t]) for t, board in boards.items()}
+    stored_attribution = _stored(con, "core.model_attribution")
+    for table, frame in (("core.model_lineage", lineage), *(("core.model_attribution", a) for a in attributions.values())):
+        update.add(table, frame)
+    for table in ("core.model_lineage", "core.model_attribution"):
+        if full or not _same(update.frames.get(table, _empty(table)), _stored(con, table)):
+            update.whole.append(table)
+
+    # the snapshots to recompute, per board
+    gone = (
+        _stored(con, "marts.model_scores", " WHERE list_contains(?, load_id)", [the_plan.removed["load_id"].to_list()])
+        .select("leaderboard", "snapshot_date")
+        .unique()
+    )
+    recomputed_series = set()
+    for core_table, board in boards.items():
+        leaderboard = board["leaderboard"][0]
+        attribution = attributions[core_table]
+        if full or changed_tables & set(BOARD_READS.get(core_table, [])):
+            dates = set(board["snapshot_date"])
+        else:
+            before = stored_attribution.filter(pl.col("leaderboard") == leaderboard)
+            now = attribution.select(MART_COLUMNS["core.model_attribution"])
+            changed_models = pl.concat(
+                [
+                    now.join(before, on=now.columns, how="anti", nulls_equal=True)["model_id"],
+                    before.join(now, on=now.columns, how="anti", nulls_equal=True)["model_id"],
+                ]
+            )
+            dates = (
+                set(board.filter(pl.col("load_id").is_in(list(added)))["snapshot_date"])
+                | set(gone.filter(pl.col("leaderboard") == leaderboard)["snapshot_date"])
+                | set(board.filter(pl.col("model_id").is_in(changed_models.implode()))["snapshot_date"])
+            )
+        if not dates:
+            continue
+        dates = sorted(dates)
+        update.snapshots += [(leaderboard, d) for d in dates]
+        entries = read_core(con, core_table, dates)
+        recomputed = {}
+        if not entries.is_empty() and not (subset := make_board(core_table, entries, history)).is_empty():
+            recomputed = snapshot_marts(subset, inputs, attribution)
+        for table in SNAPSHOT_MARTS:
+            update.add(table, recomputed.get(table))
+        frontier = pl.concat(
+            [
+                _stored(con, "marts.country_frontier", " WHERE leaderboard = ? AND NOT list_contains(?, snapshot_date)",
+                        [leaderboard, dates]),
+                update.frames.get("marts.country_frontier", _empty("marts.country_frontier")).filter(
+                    pl.col("leaderboard") == leaderboard
+                ),
+            ],
+            how="vertical_relaxed",
+        ).sort(FRONTIER_KEYS)  # fmt: skip
+        for table, frame in series_marts(board, frontier, inputs, attribution, facts[core_table]).items():
+            update.add(table, frame)
+        recomputed_series.add(leaderboard)
+    # a leaderboard whose every snapshot was superseded away keeps nothing
+    vanished = set(gone["leaderboard"]) - {board["leaderboard"][0] for board in boards.values()}
+    update.snapshots += [row for row in gone.rows() if row[0] in vanished]
+    update.leaderboards = sorted(recomputed_series | vanished)
+
+    # funding marts: small, recomputed whole when funding changed or a gap next to it (race_by_year)
+    if full or FUNDING_TABLE in changed_tables or update.leaderboards:
+        gap = _all_gaps(con, update, [board["leaderboard"][0] for board in boards.values()])
+        funding = MartInputs(core={FUNDING_TABLE: read_core(con, FUNDING_TABLE)}, registry=inputs.registry)
+        frames = funding_marts(funding, {"marts.gap": gap})
+        for table, frame in frames.items():
+            update.add(table, frame)
+            if full or not _same(update.frames.get(table, _empty(table)), _stored(con, table)):
+                update.whole.append(table)
+            else:
+                update.frames.pop(table, None)
+    for table in ("core.model_lineage", "core.model_attribution"):
+        if table not in update.whole:
+            update.frames.pop(table, None)
+    return update
+
+
+def _all_gaps(con, update: Update, order: list[str]) -> pl.DataFrame:
+    """marts.gap as a full build holds it: per leaderboard in board order, recomputed or stored."""
+    recomputed = update.frames.get("marts.gap", _empty("marts.gap"))
+    parts = []
+    for leaderboard in order:
+        if leaderboard in update.leaderboards:
+            parts.append(recomputed.filter(pl.col("leaderboard") == leaderboard))
+        else:
+            parts.append(_stored(con, "marts.gap", " WHERE leaderboard = ?", [leaderboard], GAP_ORDER))
+    return pl.concat(parts, how="vertical_relaxed") if parts else _empty("marts.gap")
+
+
+# --- the refresh -------------------------------------------------------------------------------------------
+
+
+def _counts(con) -> dict[str, int]:
+    return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in MART_COLUMNS}
+
+
+def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
+    """Recompute what changed since the last refresh (everything with `full`, or when an input
+    changed), gate it and write it with the marts' state in one transaction."""
+    log = _log()
+    digests = input_digests()
+    print_fp = fingerprint(digests)
+    with store.connect(warehouse, read_only=True) as con:
+        the_plan = plan(con, digests, full)
+        log.info("%s", the_plan.reason)
+        if the_plan.mode == "unchanged":
+            return MartsOutcome(True, _counts(con), mode="unchanged", note=the_plan.reason, fingerprint=print_fp,
+                                inputs=digests)  # fmt: skip
+        update = compute(con, the_plan)
+    reports = {table: validate_mart(table, frame) for table, frame in update.frames.items()}
     failed = [r for r in reports.values() if not r.success]
     if failed:
-        return MartsOutcome(False, reasons=[r.summary() for r in failed])
+        return MartsOutcome(False, reasons=[r.summary() for r in failed], mode=the_plan.mode, note=the_plan.reason,
+                            fingerprint=print_fp, inputs=digests)  # fmt: skip
+    snapshots = len(update.snapshots)
+    note = f"{the_plan.reason}; recomputed {snapshots} snapshot(s) of {', '.join(update.leaderboards) or 'no board'}"
     with store.connect(warehouse) as con:
-        rows = store.replace_tables(con, marts)
-    return MartsOutcome(True, rows)
+        written = store.replace_parts(con, _writes(update), _state_writer(the_plan, digests, print_fp, update))
+        rows = _counts(con)
+    log.info("%s; wrote %s", note, ", ".join(f"{t} {n}" for t, n in written.items()) or "no rows")
+    return MartsOutcome(True, rows, mode=the_plan.mode, note=note, fingerprint=print_fp, inputs=digests,
+                        written=written)  # fmt: skip
+
+
+def _writes(update: Update) -> list[store.Replacement]:
+    snapshots = pl.DataFrame(update.snapshots, schema=["leaderboard", "snapshot_date"], orient="row")
+    snapshots = snapshots.cast({"leaderboard": pl.Utf8, "snapshot_date": pl.Date})
+    leaderboards = pl.DataFrame({"leaderboard": update.leaderboards}, schema={"leaderboard": pl.Utf8})
+    writes = []
+    for table in SNAPSHOT_MARTS:
+        if len(snapshots):
+            writes.append(store.Replacement(table, update.frames.get(table, _empty(table)), snapshots))
+    for table in SERIES_MARTS:
+        if len(leaderboards):
+            writes.append(store.Replacement(table, update.frames.get(table, _empty(table)), leaderboards))
+    for table in update.whole:
+        writes.append(store.Replacement(table, update.frames.get(table, _empty(table)), None))
+    return writes
+
+
+def _state_writer(the_plan: Plan, digests: dict[str, str], print_fp: str, update: Update):
+    def write_state(con, written: dict[str, int]) -> None:
+        con.execute("DELETE FROM meta.marts_loads")
+        con.register("marts_loads_frame", the_plan.current.to_arrow())
+        con.execute("INSERT INTO meta.marts_loads SELECT load_id, core_table FROM marts_loads_frame")
+        con.unregister("marts_loads_frame")
+        con.execute(
+            "INSERT INTO meta.marts_refreshes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [store.utcnow(), the_plan.mode, the_plan.reason, print_fp, json.dumps(digests, sort_keys=True),
+             len(the_plan.added), len(the_plan.removed), len(update.snapshots), json.dumps(written)],
+        )  # fmt: skip
+
+    return write_state

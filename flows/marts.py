@@ -29,6 +29,7 @@ from expectations.marts import validate_mart
 from transforms.attribution import attribute_models, model_facts
 from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts
 from transforms.marts import (
+    ATTRIBUTION_READ,
     BOARD_READS,
     BOARDS,
     CORE_TABLES,
@@ -48,6 +49,7 @@ from warehouse import store
 
 FRONTIER_KEYS = ["leaderboard", "snapshot_date", "attribution", "scope", "country"]  # its sort order when built
 GAP_ORDER = ["leaderboard", "snapshot_date", "attribution", "scope", "pair"]
+SNAPSHOTS_AT_ONCE = 32  # snapshots whose every column is in memory at once
 
 
 @dataclass(frozen=True)
@@ -152,14 +154,18 @@ def _columns(con, table: str) -> list[str]:
 
 
 def read_core(con, table: str, dates: list | None = None, history: bool = False) -> pl.DataFrame:
-    """A core table's published rows, in the order of every column (so that each tie-break downstream
-    sees the same input whichever rows are read): all of them, or those of `dates`; with `history`,
-    only its HISTORY_COLUMNS (the others NULL)."""
+    """A core table's published rows (all of them, or those of `dates`; with `history`, only its
+    HISTORY_COLUMNS, the others NULL), in one order whichever rows and columns are read, so that
+    every tie-break downstream (the dedupe rule's, "first" in an aggregation) sees the same input:
+    by the history columns, then by every other column. Two rows equal in the history columns give
+    the history the same answer whichever comes first."""
     columns = _columns(con, table)
-    wanted = HISTORY_COLUMNS.get(table, columns) if history else columns
+    history_columns = [c for c in columns if c in HISTORY_COLUMNS.get(table, columns)]
+    wanted = history_columns if history else columns
+    order = history_columns if history else [*history_columns, *(c for c in columns if c not in history_columns)]
     where = " WHERE list_contains(?, snapshot_date)" if dates is not None else ""
     frame = store.read_table(
-        con, f"SELECT {', '.join(wanted)} FROM {table}{where} ORDER BY {', '.join(columns)}", [dates] if where else []
+        con, f"SELECT {', '.join(wanted)} FROM {table}{where} ORDER BY {', '.join(order)}", [dates] if where else []
     )
     if len(wanted) < len(columns):
         types = dict(con.execute(f"SELECT * FROM {table} LIMIT 0").pl().schema)
@@ -186,17 +192,30 @@ def _stored(con, table: str, where: str = "", params: list | None = None, order:
 class Update:
     """Recomputed rows and what they replace."""
 
-    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    parts: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
     snapshots: list[tuple[str, object]] = field(default_factory=list)  # (leaderboard, date) in SNAPSHOT_MARTS
-    leaderboards: list[str] = field(default_factory=list)  # in SERIES_MARTS
+    leaderboards: dict[str, list[str]] = field(default_factory=dict)  # SERIES_MARTS table -> leaderboards
     whole: list[str] = field(default_factory=list)  # tables replaced whole
+    recomputed: list[str] = field(default_factory=list)  # leaderboards whose snapshots were recomputed
 
     def add(self, table: str, frame: pl.DataFrame | None) -> None:
-        if frame is None or frame.is_empty():
-            return
-        frame = frame.select(MART_COLUMNS[table])
-        old = self.frames.get(table)
-        self.frames[table] = frame if old is None else pl.concat([old, frame], how="vertical_relaxed")
+        if frame is not None and not frame.is_empty():
+            self.parts.setdefault(table, []).append(frame.select(MART_COLUMNS[table]))
+
+    def frame(self, table: str) -> pl.DataFrame:
+        parts = self.parts.get(table)
+        if not parts:
+            return _empty(table)
+        if len(parts) > 1:
+            self.parts[table] = [pl.concat(parts, how="vertical_relaxed")]
+        return self.parts[table][0]
+
+    def drop(self, table: str) -> None:
+        self.parts.pop(table, None)
+
+    @property
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {table: self.frame(table) for table in self.parts}
 
 
 def _empty(table: str) -> pl.DataFrame:
@@ -210,7 +229,7 @@ def _same(new: pl.DataFrame, stored: pl.DataFrame) -> bool:
     if new.is_empty():
         return True
     try:
-        new = new.cast(dict(stored.schema))
+        new = new.select(stored.columns).cast(dict(stored.schema))
     except Exception:
         return False
     return new.sort(new.columns, nulls_last=True).equals(stored.sort(stored.columns, nulls_last=True))
@@ -233,7 +252,7 @@ def compute(con, the_plan: Plan) -> Update:
     for table, frame in (("core.model_lineage", lineage), *(("core.model_attribution", a) for a in attributions.values())):
         update.add(table, frame)
     for table in ("core.model_lineage", "core.model_attribution"):
-        if full or not _same(update.frames.get(table, _empty(table)), _stored(con, table)):
+        if full or not _same(update.frame(table), _stored(con, table)):
             update.whole.append(table)
 
     # the snapshots to recompute, per board
@@ -249,8 +268,8 @@ def compute(con, the_plan: Plan) -> Update:
         if full or changed_tables & set(BOARD_READS.get(core_table, [])):
             dates = set(board["snapshot_date"])
         else:
-            before = stored_attribution.filter(pl.col("leaderboard") == leaderboard)
-            now = attribution.select(MART_COLUMNS["core.model_attribution"])
+            before = stored_attribution.filter(pl.col("leaderboard") == leaderboard).select(ATTRIBUTION_READ)
+            now = attribution.select(ATTRIBUTION_READ)
             changed_models = pl.concat(
                 [
                     now.join(before, on=now.columns, how="anti", nulls_equal=True)["model_id"],
@@ -266,53 +285,55 @@ def compute(con, the_plan: Plan) -> Update:
             continue
         dates = sorted(dates)
         update.snapshots += [(leaderboard, d) for d in dates]
-        entries = read_core(con, core_table, dates)
-        recomputed = {}
-        if not entries.is_empty() and not (subset := make_board(core_table, entries, history)).is_empty():
-            recomputed = snapshot_marts(subset, inputs, attribution)
-        for table in SNAPSHOT_MARTS:
-            update.add(table, recomputed.get(table))
-        frontier = pl.concat(
-            [
-                _stored(con, "marts.country_frontier", " WHERE leaderboard = ? AND NOT list_contains(?, snapshot_date)",
-                        [leaderboard, dates]),
-                update.frames.get("marts.country_frontier", _empty("marts.country_frontier")).filter(
-                    pl.col("leaderboard") == leaderboard
-                ),
-            ],
-            how="vertical_relaxed",
-        ).sort(FRONTIER_KEYS)  # fmt: skip
+        for chunk in range(0, len(dates), SNAPSHOTS_AT_ONCE):  # a full rebuild's memory stays that of a few
+            entries = read_core(con, core_table, dates[chunk : chunk + SNAPSHOTS_AT_ONCE])
+            if not entries.is_empty() and not (subset := make_board(core_table, entries, history)).is_empty():
+                for table, frame in snapshot_marts(subset, inputs, attribution).items():
+                    update.add(table, frame)
+            del entries
+        new_frontier = update.frame("marts.country_frontier").filter(pl.col("leaderboard") == leaderboard)
+        stored_frontier = _stored(
+            con, "marts.country_frontier", " WHERE leaderboard = ? AND NOT list_contains(?, snapshot_date)",
+            [leaderboard, dates],
+        )  # fmt: skip
+        frontier = pl.concat([stored_frontier, new_frontier], how="vertical_relaxed").sort(FRONTIER_KEYS)
         for table, frame in series_marts(board, frontier, inputs, attribution, facts[core_table]).items():
-            update.add(table, frame)
+            stored = None if full else _stored(con, table, " WHERE leaderboard = ?", [leaderboard])
+            if stored is None or not _same(frame if frame is not None else _empty(table), stored):
+                update.add(table, frame)
+                update.leaderboards.setdefault(table, []).append(leaderboard)
         recomputed_series.add(leaderboard)
     # a leaderboard whose every snapshot was superseded away keeps nothing
     vanished = set(gone["leaderboard"]) - {board["leaderboard"][0] for board in boards.values()}
     update.snapshots += [row for row in gone.rows() if row[0] in vanished]
-    update.leaderboards = sorted(recomputed_series | vanished)
+    for table in SERIES_MARTS:
+        update.leaderboards.setdefault(table, []).extend(sorted(vanished))
+    recomputed_series |= vanished
 
     # funding marts: small, recomputed whole when funding changed or a gap next to it (race_by_year)
-    if full or FUNDING_TABLE in changed_tables or update.leaderboards:
+    if full or FUNDING_TABLE in changed_tables or update.leaderboards.get("marts.gap"):
         gap = _all_gaps(con, update, [board["leaderboard"][0] for board in boards.values()])
         funding = MartInputs(core={FUNDING_TABLE: read_core(con, FUNDING_TABLE)}, registry=inputs.registry)
         frames = funding_marts(funding, {"marts.gap": gap})
         for table, frame in frames.items():
             update.add(table, frame)
-            if full or not _same(update.frames.get(table, _empty(table)), _stored(con, table)):
+            if full or not _same(update.frame(table), _stored(con, table)):
                 update.whole.append(table)
             else:
-                update.frames.pop(table, None)
+                update.drop(table)
     for table in ("core.model_lineage", "core.model_attribution"):
         if table not in update.whole:
-            update.frames.pop(table, None)
+            update.drop(table)
+    update.recomputed = sorted(recomputed_series)
     return update
 
 
 def _all_gaps(con, update: Update, order: list[str]) -> pl.DataFrame:
     """marts.gap as a full build holds it: per leaderboard in board order, recomputed or stored."""
-    recomputed = update.frames.get("marts.gap", _empty("marts.gap"))
+    recomputed = update.frame("marts.gap")
     parts = []
     for leaderboard in order:
-        if leaderboard in update.leaderboards:
+        if leaderboard in update.leaderboards.get("marts.gap", []):
             parts.append(recomputed.filter(pl.col("leaderboard") == leaderboard))
         else:
             parts.append(_stored(con, "marts.gap", " WHERE leaderboard = ?", [leaderboard], GAP_ORDER))
@@ -345,7 +366,7 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
         return MartsOutcome(False, reasons=[r.summary() for r in failed], mode=the_plan.mode, note=the_plan.reason,
                             fingerprint=print_fp, inputs=digests)  # fmt: skip
     snapshots = len(update.snapshots)
-    note = f"{the_plan.reason}; recomputed {snapshots} snapshot(s) of {', '.join(update.leaderboards) or 'no board'}"
+    note = f"{the_plan.reason}; recomputed {snapshots} snapshot(s) of {', '.join(update.recomputed) or 'no board'}"
     with store.connect(warehouse) as con:
         written = store.replace_parts(con, _writes(update), _state_writer(the_plan, digests, print_fp, update))
         rows = _counts(con)
@@ -357,16 +378,16 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
 def _writes(update: Update) -> list[store.Replacement]:
     snapshots = pl.DataFrame(update.snapshots, schema=["leaderboard", "snapshot_date"], orient="row")
     snapshots = snapshots.cast({"leaderboard": pl.Utf8, "snapshot_date": pl.Date})
-    leaderboards = pl.DataFrame({"leaderboard": update.leaderboards}, schema={"leaderboard": pl.Utf8})
     writes = []
     for table in SNAPSHOT_MARTS:
         if len(snapshots):
-            writes.append(store.Replacement(table, update.frames.get(table, _empty(table)), snapshots))
+            writes.append(store.Replacement(table, update.frame(table), snapshots))
     for table in SERIES_MARTS:
-        if len(leaderboards):
-            writes.append(store.Replacement(table, update.frames.get(table, _empty(table)), leaderboards))
+        if leaderboards := update.leaderboards.get(table):
+            keys = pl.DataFrame({"leaderboard": leaderboards}, schema={"leaderboard": pl.Utf8})
+            writes.append(store.Replacement(table, update.frame(table), keys))
     for table in update.whole:
-        writes.append(store.Replacement(table, update.frames.get(table, _empty(table)), None))
+        writes.append(store.Replacement(table, update.frame(table), None))
     return writes
 
 

@@ -96,6 +96,9 @@ MART_COLUMNS = {
 
 
 LEADERBOARD_TABLES = [t for t in MART_COLUMNS if t not in FUNDING_MART_COLUMNS]
+# What a snapshot mart reads of a model's attribution (not the evidence, which names the latest
+# report): a model whose attribution changes here changes every snapshot it is in.
+ATTRIBUTION_READ = ["leaderboard", "model_id", "mode", "org_id", "country", "method"]
 # How a recompute replaces each table (flows/marts.py): the rows of the snapshots recomputed
 # (one row depends on its own snapshot only); the rows of the leaderboards recomputed (lags, holes,
 # trends and the curation list follow the whole history); or the whole table (one model graph over

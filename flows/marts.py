@@ -27,10 +27,11 @@ import polars as pl
 from aigap.config import PROJECT_ROOT, gap_pairs
 from expectations.marts import validate_mart
 from transforms.attribution import attribute_models, model_facts
-from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts
+from transforms.funding_marts import FUNDING_TABLE, funding_marts
 from transforms.marts import (
     ATTRIBUTION_READ,
     BOARD_READS,
+    BOARD_READS_ALL,
     BOARDS,
     CORE_TABLES,
     HISTORY_COLUMNS,
@@ -222,109 +223,130 @@ def _empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema={c: pl.Null for c in MART_COLUMNS[table]})
 
 
-def _same(new: pl.DataFrame, stored: pl.DataFrame) -> bool:
+def _same(new: pl.DataFrame | None, stored: pl.DataFrame) -> bool:
     """Whether a recomputed frame holds exactly the stored rows (then it is neither gated nor written)."""
+    new = pl.DataFrame() if new is None else new
     if len(new) != len(stored):
         return False
     if new.is_empty():
         return True
+    new = new.select(stored.columns)
     try:
-        new = new.select(stored.columns).cast(dict(stored.schema))
+        new = new.cast(dict(stored.schema))
     except Exception:
         return False
     return new.sort(new.columns, nulls_last=True).equals(stored.sort(stored.columns, nulls_last=True))
 
 
-def compute(con, the_plan: Plan) -> Update:
-    full = the_plan.mode == "full"
-    inputs = MartInputs(core={}, registry=load_registry())
-    added = set(the_plan.added["load_id"])
-    changed_tables = set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
-    update = Update()
+@dataclass(frozen=True)
+class History:
+    """Every board over its whole history (HISTORY_COLUMNS only), and what is derived from all of it."""
 
-    # the history of every board (few columns): model facts, the model graph, attribution
-    history = {table: read_core(con, table, history=True) for table in [*BOARDS, "core.arena_models"]}
-    boards = {t: make_board(t, history[t], history) for t in BOARDS if not history[t].is_empty()}
-    facts = {t: model_facts(board) for t, board in boards.items()}
+    core: dict[str, pl.DataFrame]  # the history read of each board's core tables
+    boards: dict[str, pl.DataFrame]  # core table -> board
+    facts: dict[str, pl.DataFrame]
+    lineage: pl.DataFrame | None
+    attributions: dict[str, pl.DataFrame]
+
+
+def read_history(con, inputs: MartInputs) -> History:
+    core = {table: read_core(con, table, history=True) for table in [*BOARDS, *BOARD_READS_ALL]}
+    boards = {table: make_board(table, core[table], core) for table in BOARDS if not core[table].is_empty()}
+    facts = {table: model_facts(board) for table, board in boards.items()}
     lineage = model_lineage(list(boards.values()), list(facts.values()), inputs.registry) if boards else None
     attributions = {t: attribute_models(board, inputs.registry, lineage, facts[t]) for t, board in boards.items()}
-    stored_attribution = _stored(con, "core.model_attribution")
-    for table, frame in (("core.model_lineage", lineage), *(("core.model_attribution", a) for a in attributions.values())):
-        update.add(table, frame)
-    for table in ("core.model_lineage", "core.model_attribution"):
-        if full or not _same(update.frame(table), _stored(con, table)):
-            update.whole.append(table)
+    return History(core, boards, facts, lineage, attributions)
 
-    # the snapshots to recompute, per board
-    gone = (
-        _stored(con, "marts.model_scores", " WHERE list_contains(?, load_id)", [the_plan.removed["load_id"].to_list()])
-        .select("leaderboard", "snapshot_date")
-        .unique()
+
+def changed_models(attribution: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
+    """Models whose attribution, as the snapshot marts read it, differs from the stored one."""
+    now, before = attribution.select(ATTRIBUTION_READ), stored.select(ATTRIBUTION_READ)
+    return pl.concat(
+        [
+            now.join(before, on=ATTRIBUTION_READ, how="anti", nulls_equal=True)["model_id"],
+            before.join(now, on=ATTRIBUTION_READ, how="anti", nulls_equal=True)["model_id"],
+        ]
     )
-    recomputed_series = set()
-    for core_table, board in boards.items():
-        leaderboard = board["leaderboard"][0]
-        attribution = attributions[core_table]
-        if full or changed_tables & set(BOARD_READS.get(core_table, [])):
-            dates = set(board["snapshot_date"])
-        else:
-            before = stored_attribution.filter(pl.col("leaderboard") == leaderboard).select(ATTRIBUTION_READ)
-            now = attribution.select(ATTRIBUTION_READ)
-            changed_models = pl.concat(
-                [
-                    now.join(before, on=now.columns, how="anti", nulls_equal=True)["model_id"],
-                    before.join(now, on=now.columns, how="anti", nulls_equal=True)["model_id"],
-                ]
-            )
-            dates = (
-                set(board.filter(pl.col("load_id").is_in(list(added)))["snapshot_date"])
-                | set(gone.filter(pl.col("leaderboard") == leaderboard)["snapshot_date"])
-                | set(board.filter(pl.col("model_id").is_in(changed_models.implode()))["snapshot_date"])
-            )
+
+
+def snapshots_to_recompute(
+    core_table: str, board: pl.DataFrame, the_plan: Plan, gone: pl.DataFrame, models: pl.Series
+) -> list:
+    """The board's snapshots whose rows change: those of loads published or superseded since the last
+    refresh, those holding a model whose attribution changed; all of them on a full rebuild or when
+    another table the board reads whole changed."""
+    changed_tables = set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
+    if the_plan.mode == "full" or changed_tables & set(BOARD_READS.get(core_table, [])):
+        return sorted(set(board["snapshot_date"]))
+    leaderboard = board["leaderboard"][0]
+    return sorted(
+        set(board.filter(pl.col("load_id").is_in(the_plan.added["load_id"].implode()))["snapshot_date"])
+        | set(gone.filter(pl.col("leaderboard") == leaderboard)["snapshot_date"])
+        | set(board.filter(pl.col("model_id").is_in(models.implode()))["snapshot_date"])
+    )
+
+
+def compute(con, the_plan: Plan) -> Update:
+    """Recompute what `the_plan` says changed; unchanged whole tables and series are left out."""
+    full = the_plan.mode == "full"
+    inputs = MartInputs(core={}, registry=load_registry())
+    update = Update()
+    history = read_history(con, inputs)
+    update.add("core.model_lineage", history.lineage)
+    for attribution in history.attributions.values():
+        update.add("core.model_attribution", attribution)
+    stored_attribution = _stored(con, "core.model_attribution")
+
+    removed = the_plan.removed["load_id"].to_list()
+    gone = _stored(con, "marts.model_scores", " WHERE list_contains(?, load_id)", [removed]).select(
+        "leaderboard", "snapshot_date"
+    ).unique()  # fmt: skip
+    for core_table, board in history.boards.items():
+        leaderboard, attribution = board["leaderboard"][0], history.attributions[core_table]
+        models = changed_models(attribution, stored_attribution.filter(pl.col("leaderboard") == leaderboard))
+        dates = snapshots_to_recompute(core_table, board, the_plan, gone, models)
         if not dates:
             continue
-        dates = sorted(dates)
         update.snapshots += [(leaderboard, d) for d in dates]
+        update.recomputed.append(leaderboard)
         for chunk in range(0, len(dates), SNAPSHOTS_AT_ONCE):  # a full rebuild's memory stays that of a few
             entries = read_core(con, core_table, dates[chunk : chunk + SNAPSHOTS_AT_ONCE])
-            if not entries.is_empty() and not (subset := make_board(core_table, entries, history)).is_empty():
+            if not entries.is_empty() and not (subset := make_board(core_table, entries, history.core)).is_empty():
                 for table, frame in snapshot_marts(subset, inputs, attribution).items():
                     update.add(table, frame)
-            del entries
-        new_frontier = update.frame("marts.country_frontier").filter(pl.col("leaderboard") == leaderboard)
-        stored_frontier = _stored(
-            con, "marts.country_frontier", " WHERE leaderboard = ? AND NOT list_contains(?, snapshot_date)",
-            [leaderboard, dates],
-        )  # fmt: skip
-        frontier = pl.concat([stored_frontier, new_frontier], how="vertical_relaxed").sort(FRONTIER_KEYS)
-        for table, frame in series_marts(board, frontier, inputs, attribution, facts[core_table]).items():
-            stored = None if full else _stored(con, table, " WHERE leaderboard = ?", [leaderboard])
-            if stored is None or not _same(frame if frame is not None else _empty(table), stored):
+        frontier = pl.concat(
+            [
+                _stored(con, "marts.country_frontier", " WHERE leaderboard = ? AND NOT list_contains(?, snapshot_date)",
+                        [leaderboard, dates]),
+                update.frame("marts.country_frontier").filter(pl.col("leaderboard") == leaderboard),
+            ],
+            how="vertical_relaxed",
+        ).sort(FRONTIER_KEYS)  # fmt: skip
+        for table, frame in series_marts(board, frontier, inputs, attribution, history.facts[core_table]).items():
+            if full or not _same(frame, _stored(con, table, " WHERE leaderboard = ?", [leaderboard])):
                 update.add(table, frame)
                 update.leaderboards.setdefault(table, []).append(leaderboard)
-        recomputed_series.add(leaderboard)
     # a leaderboard whose every snapshot was superseded away keeps nothing
-    vanished = set(gone["leaderboard"]) - {board["leaderboard"][0] for board in boards.values()}
+    vanished = sorted(set(gone["leaderboard"]) - {board["leaderboard"][0] for board in history.boards.values()})
     update.snapshots += [row for row in gone.rows() if row[0] in vanished]
     for table in SERIES_MARTS:
-        update.leaderboards.setdefault(table, []).extend(sorted(vanished))
-    recomputed_series |= vanished
+        update.leaderboards.setdefault(table, []).extend(vanished)
 
     # funding marts: small, recomputed whole when funding changed or a gap next to it (race_by_year)
-    if full or FUNDING_TABLE in changed_tables or update.leaderboards.get("marts.gap"):
-        gap = _all_gaps(con, update, [board["leaderboard"][0] for board in boards.values()])
+    whole = ["core.model_lineage", "core.model_attribution"]
+    funding_changed = FUNDING_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
+    if full or funding_changed or update.leaderboards.get("marts.gap"):
+        gap = _all_gaps(con, update, [board["leaderboard"][0] for board in history.boards.values()])
         funding = MartInputs(core={FUNDING_TABLE: read_core(con, FUNDING_TABLE)}, registry=inputs.registry)
-        frames = funding_marts(funding, {"marts.gap": gap})
-        for table, frame in frames.items():
+        for table, frame in funding_marts(funding, {"marts.gap": gap}).items():
             update.add(table, frame)
-            if full or not _same(update.frame(table), _stored(con, table)):
-                update.whole.append(table)
-            else:
-                update.drop(table)
-    for table in ("core.model_lineage", "core.model_attribution"):
-        if table not in update.whole:
+            whole.append(table)
+    # whole tables: written (and gated) only when they changed
+    for table in whole:
+        if full or not _same(update.frame(table), _stored(con, table)):
+            update.whole.append(table)
+        else:
             update.drop(table)
-    update.recomputed = sorted(recomputed_series)
     return update
 
 

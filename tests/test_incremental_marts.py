@@ -23,7 +23,10 @@ from sources import registry
 from transforms.marts import MART_COLUMNS, build_marts
 from warehouse import store
 
-V2 = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v2_archive"
+DATA = Path(__file__).resolve().parents[1] / "data"
+V2 = DATA / "leaderboards" / "open_llm_v2_archive"
+ARENA = DATA / "leaderboards" / "arena_archive"
+AI_INDEX = DATA / "funding" / "ai_index_owid" / "2025-04"
 SOURCE = "open-llm-v2-archive"
 
 
@@ -38,8 +41,8 @@ def publish(folder: Path, name: str, text: str | None = None) -> str:
     return f"scraped/{name}"
 
 
-def load(folder: Path, key: str, warehouse: Path) -> loading.LoadOutcome:
-    ref = next(r for r in registry()[SOURCE].discover(str(folder)) if r.key == key)
+def load(folder: Path, key: str, warehouse: Path, source: str = SOURCE) -> loading.LoadOutcome:
+    ref = next(r for r in registry()[source].discover(str(folder)) if r.key == key)
     landed = loading.fetch(ref, warehouse)
     assert loading.known_outcome(ref, landed, warehouse) is None
     staged = loading.stage(ref, landed, warehouse)
@@ -49,7 +52,9 @@ def load(folder: Path, key: str, warehouse: Path) -> loading.LoadOutcome:
 
 def marts(warehouse: Path) -> dict[str, pl.DataFrame]:
     with store.connect(warehouse, read_only=True) as con:
-        return {table: con.execute(f"SELECT {', '.join(cols)} FROM {table}").pl() for table, cols in MART_COLUMNS.items()}
+        return {
+            table: con.execute(f"SELECT {', '.join(cols)} FROM {table}").pl() for table, cols in MART_COLUMNS.items()
+        }
 
 
 def assert_same_as_full_rebuild(warehouse: Path) -> None:
@@ -64,7 +69,9 @@ def assert_same_as_full_rebuild(warehouse: Path) -> None:
         columns = got.columns
         got = got.sort(columns, nulls_last=True)
         want = want.cast(dict(got.schema)).sort(columns, nulls_last=True)
-        assert got.equals(want), f"{table} differs from a full rebuild:\n{got.join(want, on=columns, how='anti', nulls_equal=True)}"
+        assert got.equals(want), (
+            f"{table} differs from a full rebuild:\n{got.join(want, on=columns, how='anti', nulls_equal=True)}"
+        )
 
 
 def state(warehouse: Path) -> tuple:
@@ -129,6 +136,31 @@ def test_marts_refreshed_step_by_step_equal_a_full_rebuild(tmp_path, warehouse):
     assert idle.note == "marts: nothing new, unchanged inputs: not recomputed"
     assert state(warehouse) == before
     assert all(tables[t].equals(got) for t, got in marts(warehouse).items())
+
+
+def test_a_catalog_recomputes_every_arena_snapshot_and_funding_its_marts(tmp_path, warehouse):
+    arena = tmp_path / "arena"
+    for name in ("scraped/2024-06-19.csv", "scraped/2024-07-10.csv", "hf_space/leaderboard_table_20240109.csv"):
+        (arena / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ARENA / name, arena / name)
+    for key in ("scraped/2024-06-19.csv", "scraped/2024-07-10.csv"):
+        load(arena, key, warehouse, "arena-archive")
+    refresh_marts(warehouse)
+    assert_same_as_full_rebuild(warehouse)
+
+    # the Space's catalog (core.arena_models) is read by every Arena snapshot
+    load(arena, "hf_space/leaderboard_table_20240109.csv", warehouse, "arena-archive")
+    catalog = refresh_marts(warehouse)
+    assert catalog.mode == "incremental" and "recomputed 2 snapshot(s) of arena-text" in catalog.note, catalog.note
+    assert_same_as_full_rebuild(warehouse)
+
+    # a funding edition: the funding marts follow, the leaderboard snapshots are not recomputed
+    funding = tmp_path / "ai_index"
+    shutil.copytree(AI_INDEX, funding / AI_INDEX.name)
+    load(funding, f"{AI_INDEX.name}/private-investment-in-artificial-intelligence.csv", warehouse, "funding-ai-index")
+    edition = refresh_marts(warehouse)
+    assert "recomputed 0 snapshot(s)" in edition.note and edition.written.get("marts.funding_by_country"), edition
+    assert_same_as_full_rebuild(warehouse)
 
 
 def test_a_changed_input_rebuilds_everything_and_says_which(tmp_path, warehouse, monkeypatch):

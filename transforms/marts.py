@@ -36,6 +36,7 @@ BOARDS: dict[str, Callable[[pl.DataFrame, dict[str, pl.DataFrame]], pl.DataFrame
 }
 # the other core tables a board reads whole (a change there changes every snapshot of the board)
 BOARD_READS = {"core.arena_entries": ["core.arena_models"]}
+BOARD_READS_ALL = sorted({table for tables in BOARD_READS.values() for table in tables})
 # flows/marts.py reads these tables
 CORE_TABLES = [*BOARDS, "core.arena_models", FUNDING_TABLE]
 # The columns of a board's core table that its history needs: the dedupe rule (score and tie-breaks),

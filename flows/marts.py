@@ -242,7 +242,7 @@ def _same(new: pl.DataFrame | None, stored: pl.DataFrame) -> bool:
 class History:
     """Every board over its whole history (HISTORY_COLUMNS only), and what is derived from all of it."""
 
-    core: dict[str, pl.DataFrame]  # the history read of each board's core tables
+    core: dict[str, pl.DataFrame]  # the other tables boards read whole (BOARD_READS)
     boards: dict[str, pl.DataFrame]  # core table -> board
     facts: dict[str, pl.DataFrame]
     lineage: pl.DataFrame | None
@@ -255,7 +255,8 @@ def read_history(con, inputs: MartInputs) -> History:
     facts = {table: model_facts(board) for table, board in boards.items()}
     lineage = model_lineage(list(boards.values()), list(facts.values()), inputs.registry) if boards else None
     attributions = {t: attribute_models(board, inputs.registry, lineage, facts[t]) for t, board in boards.items()}
-    return History(core, boards, facts, lineage, attributions)
+    read_whole = {table: core[table] for table in BOARD_READS_ALL}
+    return History(read_whole, boards, facts, lineage, attributions)
 
 
 def changed_models(attribution: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
@@ -286,12 +287,18 @@ def snapshots_to_recompute(
     )
 
 
-def compute(con, the_plan: Plan) -> Update:
+def compute(warehouse: Path, the_plan: Plan) -> Update:
     """Recompute what `the_plan` says changed; unchanged whole tables and series are left out."""
-    full = the_plan.mode == "full"
     inputs = MartInputs(core={}, registry=load_registry())
+    with store.connect(warehouse, read_only=True) as con:  # closed after: DuckDB frees what the read held
+        history = read_history(con, inputs)
+    with store.connect(warehouse, read_only=True) as con:
+        return _recompute(con, the_plan, inputs, history)
+
+
+def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Update:
+    full = the_plan.mode == "full"
     update = Update()
-    history = read_history(con, inputs)
     update.add("core.model_lineage", history.lineage)
     for attribution in history.attributions.values():
         update.add("core.model_attribution", attribution)
@@ -381,7 +388,7 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
         if the_plan.mode == "unchanged":
             return MartsOutcome(True, _counts(con), mode="unchanged", note=the_plan.reason, fingerprint=print_fp,
                                 inputs=digests)  # fmt: skip
-        update = compute(con, the_plan)
+    update = compute(warehouse, the_plan)
     reports = {table: validate_mart(table, frame) for table, frame in update.frames.items()}
     failed = [r for r in reports.values() if not r.success]
     if failed:

@@ -66,11 +66,12 @@ class MartsOutcome:
 
 
 def _log() -> logging.Logger:
-    try:
-        from prefect import get_run_logger
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
 
+    try:
         return get_run_logger()  # type: ignore[return-value]
-    except Exception:  # outside a flow (tests, scripts)
+    except MissingContextError:  # outside a flow (tests, scripts)
         return logging.getLogger("aigap.marts")
 
 
@@ -208,7 +209,7 @@ class Update:
         if not parts:
             return _empty(table)
         if len(parts) > 1:
-            self.parts[table] = [pl.concat(parts, how="vertical_relaxed")]
+            self.parts[table] = [pl.concat(parts, how="vertical_relaxed", rechunk=False)]
         return self.parts[table][0]
 
     def drop(self, table: str) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -389,8 +390,11 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
         if the_plan.mode == "unchanged":
             return MartsOutcome(True, _counts(con), mode="unchanged", note=the_plan.reason, fingerprint=print_fp,
                                 inputs=digests)  # fmt: skip
+    started = time.perf_counter()
     update = compute(warehouse, the_plan)
+    computed = time.perf_counter()
     reports = {table: validate_mart(table, frame) for table, frame in update.frames.items()}
+    gated = time.perf_counter()
     failed = [r for r in reports.values() if not r.success]
     if failed:
         return MartsOutcome(False, reasons=[r.summary() for r in failed], mode=the_plan.mode, note=the_plan.reason,
@@ -400,7 +404,11 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
     with store.connect(warehouse) as con:
         written = store.replace_parts(con, _writes(update), _state_writer(the_plan, digests, print_fp, update))
         rows = _counts(con)
-    log.info("%s; wrote %s", note, ", ".join(f"{t} {n}" for t, n in written.items()) or "no rows")
+    timing = (
+        f"computed in {computed - started:.1f} s, {len(reports)} mart gate(s) in {gated - computed:.1f} s, "
+        f"written in {time.perf_counter() - gated:.1f} s"
+    )
+    log.info("%s; %s; wrote %s", note, timing, ", ".join(f"{t} {n}" for t, n in written.items()) or "no rows")
     return MartsOutcome(True, rows, mode=the_plan.mode, note=note, fingerprint=print_fp, inputs=digests,
                         written=written)  # fmt: skip
 

@@ -1,39 +1,444 @@
-"""Recompute every mart from what is published, gate each one, and replace them together.
+"""Bring the marts up to date with what is published, recomputing only what changed.
 
-A failing mart gate leaves every mart at its last good state.
+What changed is read from the warehouse itself: the loads whose rows are in the core tables now,
+against the loads the marts were last computed from (meta.marts_loads, written in the same
+transaction as the marts). So a run that stopped between publishing and refreshing is caught up by
+the next one, whatever the flow passes. A published or superseded load recomputes its snapshots
+(transforms/marts.py SNAPSHOT_MARTS), the history-wide marts of its leaderboard (SERIES_MARTS:
+lags, holes, trends, the curation list) and the whole tables (the model graph, attribution,
+funding); a model whose attribution changed recomputes every snapshot it is in. Every other input
+(INPUT_FILES: registry, overrides, provenance, the code; and the gap pairs) is fingerprinted in
+meta.marts_refreshes and the run record: when it changes, everything is rebuilt, and the log says why.
+
+Each recomputed mart is gated once (one Great Expectations run per mart, on its recomputed rows);
+a failing gate leaves every mart, and their state, at its last good state.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
+from aigap.config import PROJECT_ROOT, gap_pairs
 from expectations.marts import validate_mart
-from transforms.marts import CORE_TABLES, MartInputs, build_marts
+from transforms.attribution import attribute_models, model_facts
+from transforms.funding_marts import FUNDING_TABLE, funding_marts
+from transforms.marts import (
+    ATTRIBUTION_READ,
+    BOARD_READS,
+    BOARD_READS_ALL,
+    BOARDS,
+    CORE_TABLES,
+    HISTORY_COLUMNS,
+    INPUT_FILES,
+    MART_COLUMNS,
+    SERIES_MARTS,
+    SNAPSHOT_MARTS,
+    MartInputs,
+    make_board,
+    model_lineage,
+    series_marts,
+    snapshot_marts,
+)
 from transforms.registry import load_registry
 from warehouse import store
+
+FRONTIER_KEYS = ["leaderboard", "snapshot_date", "attribution", "scope", "country"]  # its sort order when built
+GAP_ORDER = ["leaderboard", "snapshot_date", "attribution", "scope", "pair"]
+SNAPSHOTS_AT_ONCE = 32  # snapshots whose every column is in memory at once
 
 
 @dataclass(frozen=True)
 class MartsOutcome:
     published: bool
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # every mart's row count after the refresh
     reasons: list[str] = field(default_factory=list)
+    mode: str = "full"  # full | incremental | unchanged
+    note: str = ""  # what was recomputed and why, as the log says it
+    fingerprint: str = ""  # of every input besides the core tables (INPUT_FILES, gap pairs)
+    inputs: dict[str, str] = field(default_factory=dict)  # input -> sha256
+    written: dict[str, int] = field(default_factory=dict)  # rows written per table (recomputed rows)
+
+
+def _log() -> logging.Logger:
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()  # type: ignore[return-value]
+    except MissingContextError:  # outside a flow (tests, scripts)
+        return logging.getLogger("aigap.marts")
+
+
+# --- the fingerprint of every input besides the core tables -----------------------------------------
+
+
+def input_digests() -> dict[str, str]:
+    """Input (a path relative to the project, or `gap pairs`) -> sha256 of its content."""
+    digests = {
+        str(path.relative_to(PROJECT_ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for paths in INPUT_FILES.values()
+        for path in paths
+    }
+    digests["gap pairs"] = hashlib.sha256(",".join(f"{a}-{b}" for a, b in gap_pairs()).encode()).hexdigest()
+    return digests
+
+
+def fingerprint(digests: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
+
+
+def changed_inputs(before: dict[str, str], now: dict[str, str]) -> str:
+    """What changed, by kind: `registry changed (data/registry/aliases.csv)`."""
+    kind_of = {str(p.relative_to(PROJECT_ROOT)): kind for kind, paths in INPUT_FILES.items() for p in paths}
+    kind_of["gap pairs"] = "gap pairs"
+    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    by_kind: dict[str, list[str]] = {}
+    for name in changed:
+        by_kind.setdefault(kind_of.get(name, "inputs"), []).append(name)
+    return "; ".join(
+        f"{kind} changed" + ("" if names == [kind] else f" ({', '.join(names)})") for kind, names in by_kind.items()
+    )
+
+
+# --- what the marts reflect, and what is published now -----------------------------------------------
+
+
+def published_loads(con) -> pl.DataFrame:
+    """(load_id, core_table) of every load whose rows the marts read."""
+    parts = [f"SELECT DISTINCT load_id, '{table}' AS core_table FROM {table}" for table in CORE_TABLES]
+    return store.read_table(con, " UNION ALL ".join(parts) + " ORDER BY 1")
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str  # full | incremental | unchanged
+    reason: str
+    current: pl.DataFrame  # (load_id, core_table) published now
+    added: pl.DataFrame  # published since the last refresh
+    removed: pl.DataFrame  # reflected by the marts, no longer published (superseded)
+
+
+def plan(con, digests: dict[str, str], full: bool = False) -> Plan:
+    current = published_loads(con)
+    last = con.execute("SELECT inputs FROM meta.marts_refreshes ORDER BY refreshed_at DESC LIMIT 1").fetchone()
+    reflected = store.read_table(con, "SELECT load_id, core_table FROM meta.marts_loads")
+    added = current.join(reflected, on="load_id", how="anti")
+    removed = reflected.join(current, on="load_id", how="anti")
+    if full:
+        return Plan("full", "marts: rebuild asked for: full rebuild", current, added, removed)
+    if last is None:
+        return Plan("full", "marts: no record of a previous refresh: full rebuild", current, added, removed)
+    if (before := json.loads(last[0])) != digests:
+        return Plan("full", f"marts: {changed_inputs(before, digests)}: full rebuild", current, added, removed)
+    if added.is_empty() and removed.is_empty():
+        return Plan("unchanged", "marts: nothing new, unchanged inputs: not recomputed", current, added, removed)
+    reason = f"marts: {len(added)} load(s) published and {len(removed)} superseded since the last refresh"
+    return Plan("incremental", reason, current, added, removed)
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def _columns(con, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def read_core(con, table: str, dates: list | None = None, history: bool = False) -> pl.DataFrame:
+    """A core table's published rows (all of them, or those of `dates`; with `history`, only its
+    HISTORY_COLUMNS, the others NULL), in one order whichever rows and columns are read, so that
+    every tie-break downstream (the dedupe rule's, "first" in an aggregation) sees the same input:
+    by the history columns, then by every other column. Two rows equal in the history columns give
+    the history the same answer whichever comes first."""
+    columns = _columns(con, table)
+    history_columns = [c for c in columns if c in HISTORY_COLUMNS.get(table, columns)]
+    wanted = history_columns if history else columns
+    order = history_columns if history else [*history_columns, *(c for c in columns if c not in history_columns)]
+    where = " WHERE list_contains(?, snapshot_date)" if dates is not None else ""
+    frame = store.read_table(
+        con, f"SELECT {', '.join(wanted)} FROM {table}{where} ORDER BY {', '.join(order)}", [dates] if where else []
+    )
+    if len(wanted) < len(columns):
+        types = dict(con.execute(f"SELECT * FROM {table} LIMIT 0").pl().schema)
+        frame = frame.with_columns(pl.lit(None, dtype=types[c]).alias(c) for c in columns if c not in wanted)
+    return frame
 
 
 def read_inputs(warehouse: Path) -> MartInputs:
+    """Every core table the marts read, whole (a full rebuild's inputs in one frame each)."""
     with store.connect(warehouse, read_only=True) as con:
-        # ordered, so that every tie-break downstream sees the same input on every run
-        core = {table: store.read_table(con, f"SELECT * FROM {table} ORDER BY ALL") for table in CORE_TABLES}
+        core = {table: read_core(con, table) for table in CORE_TABLES}
     return MartInputs(core=core, registry=load_registry())
 
 
-def refresh_marts(warehouse: Path) -> MartsOutcome:
-    marts = build_marts(read_inputs(warehouse))
-    reports = {table: validate_mart(table, frame) for table, frame in marts.items()}
+def _stored(con, table: str, where: str = "", params: list | None = None, order: list[str] | None = None):
+    sql = f"SELECT {', '.join(MART_COLUMNS[table])} FROM {table}{where}"
+    return store.read_table(con, sql + (f" ORDER BY {', '.join(order)}" if order else ""), params)
+
+
+# --- computing ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Update:
+    """Recomputed rows and what they replace."""
+
+    parts: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    snapshots: list[tuple[str, object]] = field(default_factory=list)  # (leaderboard, date) in SNAPSHOT_MARTS
+    leaderboards: dict[str, list[str]] = field(default_factory=dict)  # SERIES_MARTS table -> leaderboards
+    whole: list[str] = field(default_factory=list)  # tables replaced whole
+    recomputed: list[str] = field(default_factory=list)  # leaderboards whose snapshots were recomputed
+
+    def add(self, table: str, frame: pl.DataFrame | None) -> None:
+        if frame is not None and not frame.is_empty():
+            self.parts.setdefault(table, []).append(frame.select(MART_COLUMNS[table]))
+
+    def frame(self, table: str) -> pl.DataFrame:
+        parts = self.parts.get(table)
+        if not parts:
+            return _empty(table)
+        if len(parts) > 1:
+            self.parts[table] = [pl.concat(parts, how="vertical_relaxed", rechunk=False)]
+        return self.parts[table][0]
+
+    def drop(self, table: str) -> None:
+        self.parts.pop(table, None)
+
+    @property
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {table: self.frame(table) for table in self.parts}
+
+
+def _empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.Null for c in MART_COLUMNS[table]})
+
+
+def _same(new: pl.DataFrame | None, stored: pl.DataFrame) -> bool:
+    """Whether a recomputed frame holds exactly the stored rows (then it is neither gated nor written)."""
+    new = pl.DataFrame() if new is None else new
+    if len(new) != len(stored):
+        return False
+    if new.is_empty():
+        return True
+    new = new.select(stored.columns)
+    try:
+        new = new.cast(dict(stored.schema))
+    except Exception:
+        return False
+    return new.sort(new.columns, nulls_last=True).equals(stored.sort(stored.columns, nulls_last=True))
+
+
+@dataclass(frozen=True)
+class History:
+    """Every board over its whole history (HISTORY_COLUMNS only), and what is derived from all of it."""
+
+    core: dict[str, pl.DataFrame]  # the other tables boards read whole (BOARD_READS)
+    boards: dict[str, pl.DataFrame]  # core table -> board
+    facts: dict[str, pl.DataFrame]
+    lineage: pl.DataFrame | None
+    attributions: dict[str, pl.DataFrame]
+
+
+def read_history(con, inputs: MartInputs) -> History:
+    core = {table: read_core(con, table, history=True) for table in [*BOARDS, *BOARD_READS_ALL]}
+    boards = {table: make_board(table, core[table], core) for table in BOARDS if not core[table].is_empty()}
+    facts = {table: model_facts(board) for table, board in boards.items()}
+    lineage = model_lineage(list(boards.values()), list(facts.values()), inputs.registry) if boards else None
+    attributions = {t: attribute_models(board, inputs.registry, lineage, facts[t]) for t, board in boards.items()}
+    read_whole = {table: core[table] for table in BOARD_READS_ALL}
+    return History(read_whole, boards, facts, lineage, attributions)
+
+
+def changed_models(attribution: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
+    """Models whose attribution, as the snapshot marts read it, differs from the stored one."""
+    now, before = attribution.select(ATTRIBUTION_READ), stored.select(ATTRIBUTION_READ)
+    return pl.concat(
+        [
+            now.join(before, on=ATTRIBUTION_READ, how="anti", nulls_equal=True)["model_id"],
+            before.join(now, on=ATTRIBUTION_READ, how="anti", nulls_equal=True)["model_id"],
+        ]
+    )
+
+
+def snapshots_to_recompute(
+    core_table: str, board: pl.DataFrame, the_plan: Plan, gone: pl.DataFrame, models: pl.Series
+) -> list:
+    """The board's snapshots whose rows change: those of loads published or superseded since the last
+    refresh, those holding a model whose attribution changed; all of them on a full rebuild or when
+    another table the board reads whole changed."""
+    changed_tables = set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
+    if the_plan.mode == "full" or changed_tables & set(BOARD_READS.get(core_table, [])):
+        return sorted(set(board["snapshot_date"]))
+    leaderboard = board["leaderboard"][0]
+    return sorted(
+        set(board.filter(pl.col("load_id").is_in(the_plan.added["load_id"].implode()))["snapshot_date"])
+        | set(gone.filter(pl.col("leaderboard") == leaderboard)["snapshot_date"])
+        | set(board.filter(pl.col("model_id").is_in(models.implode()))["snapshot_date"])
+    )
+
+
+def compute(warehouse: Path, the_plan: Plan) -> Update:
+    """Recompute what `the_plan` says changed; unchanged whole tables and series are left out."""
+    inputs = MartInputs(core={}, registry=load_registry())
+    with store.connect(warehouse, read_only=True) as con:  # closed after: DuckDB frees what the read held
+        history = read_history(con, inputs)
+    with store.connect(warehouse, read_only=True) as con:
+        return _recompute(con, the_plan, inputs, history)
+
+
+def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Update:
+    full = the_plan.mode == "full"
+    update = Update()
+    update.add("core.model_lineage", history.lineage)
+    for attribution in history.attributions.values():
+        update.add("core.model_attribution", attribution)
+    stored_attribution = _stored(con, "core.model_attribution")
+
+    removed = the_plan.removed["load_id"].to_list()
+    gone = _stored(con, "marts.model_scores", " WHERE list_contains(?, load_id)", [removed]).select(
+        "leaderboard", "snapshot_date"
+    ).unique()  # fmt: skip
+    for core_table, board in history.boards.items():
+        leaderboard, attribution = board["leaderboard"][0], history.attributions[core_table]
+        models = changed_models(attribution, stored_attribution.filter(pl.col("leaderboard") == leaderboard))
+        dates = snapshots_to_recompute(core_table, board, the_plan, gone, models)
+        if not dates:
+            continue
+        update.snapshots += [(leaderboard, d) for d in dates]
+        update.recomputed.append(leaderboard)
+        for chunk in range(0, len(dates), SNAPSHOTS_AT_ONCE):  # a full rebuild's memory stays that of a few
+            entries = read_core(con, core_table, dates[chunk : chunk + SNAPSHOTS_AT_ONCE])
+            if not entries.is_empty() and not (subset := make_board(core_table, entries, history.core)).is_empty():
+                for table, frame in snapshot_marts(subset, inputs, attribution).items():
+                    update.add(table, frame)
+        frontier = pl.concat(
+            [
+                _stored(con, "marts.country_frontier", " WHERE leaderboard = ? AND NOT list_contains(?, snapshot_date)",
+                        [leaderboard, dates]),
+                update.frame("marts.country_frontier").filter(pl.col("leaderboard") == leaderboard),
+            ],
+            how="vertical_relaxed",
+        ).sort(FRONTIER_KEYS)  # fmt: skip
+        for table, frame in series_marts(board, frontier, inputs, attribution, history.facts[core_table]).items():
+            if full or not _same(frame, _stored(con, table, " WHERE leaderboard = ?", [leaderboard])):
+                update.add(table, frame)
+                update.leaderboards.setdefault(table, []).append(leaderboard)
+    # a leaderboard whose every snapshot was superseded away keeps nothing
+    vanished = sorted(set(gone["leaderboard"]) - {board["leaderboard"][0] for board in history.boards.values()})
+    update.snapshots += [row for row in gone.rows() if row[0] in vanished]
+    for table in SERIES_MARTS:
+        update.leaderboards.setdefault(table, []).extend(vanished)
+
+    # funding marts: small, recomputed whole when funding changed or a gap next to it (race_by_year)
+    whole = ["core.model_lineage", "core.model_attribution"]
+    funding_changed = FUNDING_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
+    if full or funding_changed or update.leaderboards.get("marts.gap"):
+        gap = _all_gaps(con, update, [board["leaderboard"][0] for board in history.boards.values()])
+        funding = MartInputs(core={FUNDING_TABLE: read_core(con, FUNDING_TABLE)}, registry=inputs.registry)
+        for table, frame in funding_marts(funding, {"marts.gap": gap}).items():
+            update.add(table, frame)
+            whole.append(table)
+    # whole tables: written (and gated) only when they changed
+    for table in whole:
+        if full or not _same(update.frame(table), _stored(con, table)):
+            update.whole.append(table)
+        else:
+            update.drop(table)
+    return update
+
+
+def _all_gaps(con, update: Update, order: list[str]) -> pl.DataFrame:
+    """marts.gap as a full build holds it: per leaderboard in board order, recomputed or stored."""
+    recomputed = update.frame("marts.gap")
+    parts = []
+    for leaderboard in order:
+        if leaderboard in update.leaderboards.get("marts.gap", []):
+            parts.append(recomputed.filter(pl.col("leaderboard") == leaderboard))
+        else:
+            parts.append(_stored(con, "marts.gap", " WHERE leaderboard = ?", [leaderboard], GAP_ORDER))
+    return pl.concat(parts, how="vertical_relaxed") if parts else _empty("marts.gap")
+
+
+# --- the refresh -------------------------------------------------------------------------------------------
+
+
+def _counts(con) -> dict[str, int]:
+    return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in MART_COLUMNS}
+
+
+def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
+    """Recompute what changed since the last refresh (everything with `full`, or when an input
+    changed), gate it and write it with the marts' state in one transaction."""
+    log = _log()
+    digests = input_digests()
+    print_fp = fingerprint(digests)
+    with store.connect(warehouse, read_only=True) as con:
+        the_plan = plan(con, digests, full)
+        log.info("%s", the_plan.reason)
+        if the_plan.mode == "unchanged":
+            return MartsOutcome(True, _counts(con), mode="unchanged", note=the_plan.reason, fingerprint=print_fp,
+                                inputs=digests)  # fmt: skip
+    started = time.perf_counter()
+    update = compute(warehouse, the_plan)
+    computed = time.perf_counter()
+    reports = {table: validate_mart(table, frame) for table, frame in update.frames.items()}
+    gated = time.perf_counter()
     failed = [r for r in reports.values() if not r.success]
     if failed:
-        return MartsOutcome(False, reasons=[r.summary() for r in failed])
+        return MartsOutcome(False, reasons=[r.summary() for r in failed], mode=the_plan.mode, note=the_plan.reason,
+                            fingerprint=print_fp, inputs=digests)  # fmt: skip
+    snapshots = len(update.snapshots)
+    note = f"{the_plan.reason}; recomputed {snapshots} snapshot(s) of {', '.join(update.recomputed) or 'no board'}"
     with store.connect(warehouse) as con:
-        rows = store.replace_tables(con, marts)
-    return MartsOutcome(True, rows)
+        written = store.replace_parts(con, _writes(update), _state_writer(the_plan, digests, print_fp, update))
+        rows = _counts(con)
+    timing = (
+        f"computed in {computed - started:.1f} s, {len(reports)} mart gate(s) in {gated - computed:.1f} s, "
+        f"written in {time.perf_counter() - gated:.1f} s"
+    )
+    log.info("%s; %s; wrote %s", note, timing, ", ".join(f"{t} {n}" for t, n in written.items()) or "no rows")
+    return MartsOutcome(True, rows, mode=the_plan.mode, note=note, fingerprint=print_fp, inputs=digests,
+                        written=written)  # fmt: skip
+
+
+def _writes(update: Update) -> list[store.Replacement]:
+    snapshots = pl.DataFrame(update.snapshots, schema=["leaderboard", "snapshot_date"], orient="row")
+    snapshots = snapshots.cast({"leaderboard": pl.Utf8, "snapshot_date": pl.Date})
+    writes = []
+    for table in SNAPSHOT_MARTS:
+        if len(snapshots):
+            writes.append(store.Replacement(table, update.frame(table), snapshots))
+    for table in SERIES_MARTS:
+        if leaderboards := update.leaderboards.get(table):
+            keys = pl.DataFrame({"leaderboard": leaderboards}, schema={"leaderboard": pl.Utf8})
+            writes.append(store.Replacement(table, update.frame(table), keys))
+    for table in update.whole:
+        writes.append(store.Replacement(table, update.frame(table), None))
+    return writes
+
+
+def _state_writer(the_plan: Plan, digests: dict[str, str], print_fp: str, update: Update):
+    def write_state(con, written: dict[str, int]) -> None:
+        con.execute("DELETE FROM meta.marts_loads")
+        con.register("marts_loads_frame", the_plan.current.to_arrow())
+        con.execute("INSERT INTO meta.marts_loads SELECT load_id, core_table FROM marts_loads_frame")
+        con.unregister("marts_loads_frame")
+        con.execute(
+            "INSERT INTO meta.marts_refreshes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [store.utcnow(), the_plan.mode, the_plan.reason, print_fp, json.dumps(digests, sort_keys=True),
+             len(the_plan.added), len(the_plan.removed), len(update.snapshots), json.dumps(written)],
+        )  # fmt: skip
+
+    return write_state

@@ -4,11 +4,13 @@ the same report and artifacts as a pipeline run."""
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from aigap.config import warehouse_path
-from flows.pipeline import RunSummary, _today, finish, marts, warehouse_busy
+from flows.marts import MartsOutcome, refresh_marts
+from flows.pipeline import RunSummary, _today, finish, warehouse_busy
 from flows.writer import one_run
 from warehouse import store
 
@@ -18,9 +20,14 @@ def _run_name() -> str:
     return f"aigap rebuild marts · {(scheduled.date() if scheduled else _today()).isoformat()}"
 
 
+@task(name="rebuild marts", cache_policy=NO_CACHE)
+def rebuild(warehouse) -> MartsOutcome:
+    return refresh_marts(warehouse, full=True)
+
+
 @flow(name="aigap-rebuild-marts", flow_run_name=_run_name, log_prints=True)
 def rebuild_marts(warehouse: str | None = None):
-    """Recompute, gate and replace every mart from the published core tables.
+    """Recompute, gate and replace every mart from the published core tables (whatever changed).
 
     warehouse: DuckDB file (default: $AIGAP_WAREHOUSE or warehouse/aigap.duckdb).
     """
@@ -33,7 +40,7 @@ def rebuild_marts(warehouse: str | None = None):
             with store.connect(path) as con:
                 if applied := store.migrate(con):
                     log.info("warehouse %s: applied migrations %s", path, applied)
-            summary.marts = marts(path)
+            summary.marts = rebuild(path)
             if summary.marts.published:
                 log.info("marts rebuilt: %s", summary.marts.rows)
             else:

@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from aigap.config import gap_pairs
+from aigap.config import PROJECT_ROOT, REGISTRY_DIR, gap_pairs
 from transforms import gaps
-from transforms.arena import arena_board, load_model_overrides
+from transforms.arena import OVERRIDES_PATH, arena_board, load_model_overrides
 from transforms.attribution import attribute_models, model_facts
 from transforms.boards import BENCHMARKS, one_load_per_snapshot, open_llm_v2_board
-from transforms.funding_marts import FUNDING_MART_COLUMNS, FUNDING_TABLE, funding_marts, load_provenance
+from transforms.funding_marts import (
+    FUNDING_MART_COLUMNS,
+    FUNDING_TABLE,
+    PROVENANCE_PATH,
+    funding_marts,
+    load_provenance,
+)
 from transforms.lineage import LINEAGE_COLUMNS, reported_edges, resolve_lineage
 from transforms.open_llm_v1 import open_llm_v1_board
 from transforms.registry import Registry
@@ -28,8 +34,24 @@ BOARDS: dict[str, Callable[[pl.DataFrame, dict[str, pl.DataFrame]], pl.DataFrame
     "core.open_llm_v1_entries": lambda entries, core: open_llm_v1_board(entries),
     "core.arena_entries": lambda entries, core: arena_board(entries, core["core.arena_models"], load_model_overrides()),
 }
+# the other core tables a board reads whole (a change there changes every snapshot of the board)
+BOARD_READS = {"core.arena_entries": ["core.arena_models"]}
+BOARD_READS_ALL = sorted({table for tables in BOARD_READS.values() for table in tables})
 # flows/marts.py reads these tables
 CORE_TABLES = [*BOARDS, "core.arena_models", FUNDING_TABLE]
+# The columns of a board's core table that its history needs: the dedupe rule (score and tie-breaks),
+# the model facts (publisher, architecture, base model, type) and the top 100 of each snapshot.
+# An incremental refresh reads only these for every snapshot, and every column for the snapshots
+# it recomputes; a table not named here is read whole (the Arena's tables are small).
+HISTORY_COLUMNS = {
+    "core.open_llm_v2_entries": [
+        "load_id", "snapshot_date", "model_id", "namespace", "revision_sha", "model_type", "architecture",
+        "base_model", "average", "official_provider",
+    ],
+    "core.open_llm_v1_entries": [
+        "load_id", "snapshot_date", "model_id", "namespace", "revision_sha", "model_type", "architecture", "average",
+    ],
+}  # fmt: skip
 
 # Derived table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
@@ -75,6 +97,32 @@ MART_COLUMNS = {
 
 
 LEADERBOARD_TABLES = [t for t in MART_COLUMNS if t not in FUNDING_MART_COLUMNS]
+# What a snapshot mart reads of a model's attribution (not the evidence, which names the latest
+# report): a model whose attribution changes here changes every snapshot it is in.
+ATTRIBUTION_READ = ["leaderboard", "model_id", "mode", "org_id", "country", "method"]
+# How a recompute replaces each table (flows/marts.py): the rows of the snapshots recomputed
+# (one row depends on its own snapshot only); the rows of the leaderboards recomputed (lags, holes,
+# trends and the curation list follow the whole history); or the whole table (one model graph over
+# every board, and the small funding marts).
+SNAPSHOT_MARTS = [
+    "marts.model_scores", "marts.country_frontier", "marts.topn_share", "marts.benchmark_gap", "marts.size_gap",
+    "marts.attribution_coverage",
+]  # fmt: skip
+SERIES_MARTS = ["marts.gap", "marts.gap_trend", "marts.snapshot_holes", "marts.unattributed"]
+WHOLE_TABLES = ["core.model_lineage", "core.model_attribution", *FUNDING_MART_COLUMNS]
+
+
+# Every input of the marts besides the core tables, by kind: what a refresh fingerprints (a change
+# means every mart is rebuilt). `code` is the source of what computes and gates them.
+INPUT_FILES = {
+    "registry": sorted(REGISTRY_DIR.glob("*.csv")),
+    "arena model overrides": [OVERRIDES_PATH],
+    "funding provenance": [PROVENANCE_PATH],
+    "code": sorted(
+        [*(PROJECT_ROOT / "transforms").glob("*.py"), PROJECT_ROOT / "flows" / "marts.py",
+         *(PROJECT_ROOT / "expectations" / name for name in ("marts.py", "funding.py", "gate.py"))]
+    ),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,47 +139,70 @@ def model_lineage(boards: list[pl.DataFrame], facts: list[pl.DataFrame], registr
     return resolve_lineage(pl.concat(facts, how="diagonal_relaxed"), reported_edges(boards), registry)
 
 
+def snapshot_marts(board: pl.DataFrame, inputs: MartInputs, attribution: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The marts of SNAPSHOT_MARTS for the snapshots in `board` (any subset of a leaderboard's
+    snapshots: each row of these marts depends on its own snapshot and the models' attribution only).
+    `attribution` covers every model of the leaderboard."""
+    leaderboard = board["leaderboard"][0]
+    benchmarks = [b for b in BENCHMARKS.get(leaderboard, []) if b in board.columns]
+    wide = gaps.wide_attribution(attribution)
+    scored = gaps.attributed_board(board, wide)
+    scopes = gaps.scoped(board)
+    fine = gaps.fine_groups(scored, wide, ["score", *benchmarks])
+    top = gaps.ranked(board, scopes)
+    return {
+        "marts.model_scores": gaps.model_scores(scored, wide),
+        "marts.country_frontier": gaps.country_frontier(fine, wide, scopes),
+        "marts.topn_share": gaps.topn_share(top, attribution),
+        "marts.benchmark_gap": gaps.benchmark_gap(fine, wide, scopes, benchmarks, inputs.pairs) if benchmarks else None,
+        "marts.size_gap": gaps.size_gap(fine, wide, scopes, inputs.pairs),
+        "marts.attribution_coverage": gaps.attribution_coverage(fine, top, attribution),
+    }
+
+
+def series_marts(
+    history: pl.DataFrame, frontier: pl.DataFrame, inputs: MartInputs, attribution: pl.DataFrame, facts: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """The marts of SERIES_MARTS for one leaderboard: they follow its whole history. `history` is
+    its board over every snapshot (the HISTORY_COLUMNS suffice), `frontier` its whole
+    marts.country_frontier."""
+    wide = gaps.wide_attribution(attribution)
+    gap = gaps.gaps_with_lag(frontier, inputs.pairs)
+    top = gaps.ranked(history, ["all"])
+    return {
+        "marts.gap": gap,
+        "marts.gap_trend": gaps.gap_trend(gap),
+        "marts.snapshot_holes": gaps.snapshot_holes(history),
+        "marts.unattributed": gaps.unattributed(gaps.attributed_board(history, wide), top, attribution, facts),
+    }
+
+
 def board_marts(
     board: pl.DataFrame, inputs: MartInputs, lineage: pl.DataFrame, facts: pl.DataFrame | None = None
 ) -> dict[str, pl.DataFrame]:
     """Every leaderboard mart of one board (one leaderboard); `lineage` is core.model_lineage."""
-    leaderboard = board["leaderboard"][0]
-    benchmarks = [b for b in BENCHMARKS.get(leaderboard, []) if b in board.columns]
     facts = model_facts(board) if facts is None else facts
     attribution = attribute_models(board, inputs.registry, lineage, facts)
-    wide = gaps.wide_attribution(attribution)
-    scored = gaps.attributed_board(board, wide)
-    scopes = gaps.scoped(board)
-    measures = ["score", *benchmarks]
-    fine = gaps.fine_groups(scored, wide, measures)
-    frontier = gaps.country_frontier(fine, wide, scopes)
-    gap = gaps.gaps_with_lag(frontier, inputs.pairs)
-    top = gaps.ranked(board, scopes)
-    return {
-        "core.model_attribution": attribution,
-        "marts.model_scores": gaps.model_scores(scored, wide),
-        "marts.country_frontier": frontier,
-        "marts.gap": gap,
-        "marts.topn_share": gaps.topn_share(top, attribution),
-        "marts.benchmark_gap": gaps.benchmark_gap(fine, wide, scopes, benchmarks, inputs.pairs) if benchmarks else None,
-        "marts.size_gap": gaps.size_gap(fine, wide, scopes, inputs.pairs),
-        "marts.gap_trend": gaps.gap_trend(gap),
-        "marts.snapshot_holes": gaps.snapshot_holes(board),
-        "marts.attribution_coverage": gaps.attribution_coverage(fine, top, attribution),
-        "marts.unattributed": gaps.unattributed(scored, top, attribution, facts),
-    }
+    per_snapshot = snapshot_marts(board, inputs, attribution)
+    series = series_marts(board, per_snapshot["marts.country_frontier"], inputs, attribution, facts)
+    return {"core.model_attribution": attribution, **per_snapshot, **series}
+
+
+def make_board(core_table: str, entries: pl.DataFrame, core: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The board of `core_table`'s published rows `entries` (all of them, or a few snapshots': a
+    board row depends on its own snapshot and, for the Arena, on the whole catalog in `core`)."""
+    if "leaderboard" not in entries.columns:
+        entries = entries.with_columns(pl.lit(core_table).alias("leaderboard"))  # one load per date
+    return BOARDS[core_table](one_load_per_snapshot(entries), core)
 
 
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     per_table: dict[str, list[pl.DataFrame]] = {table: [] for table in LEADERBOARD_TABLES}
-    boards = []
-    for core_table, make_board in BOARDS.items():
-        entries = inputs.core.get(core_table)
-        if entries is None or entries.is_empty():
-            continue
-        if "leaderboard" not in entries.columns:
-            entries = entries.with_columns(pl.lit(core_table).alias("leaderboard"))  # one load per date
-        boards.append(make_board(one_load_per_snapshot(entries), inputs.core))
+    boards = [
+        make_board(core_table, entries, inputs.core)
+        for core_table in BOARDS
+        if (entries := inputs.core.get(core_table)) is not None and not entries.is_empty()
+    ]
     facts = [model_facts(board) for board in boards]
     if boards:
         per_table["core.model_lineage"].append(lineage := model_lineage(boards, facts, inputs.registry))

@@ -457,6 +457,48 @@ def replace_tables(con, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """New rows for `table`, replacing the rows whose `keys` columns match a row of `keys` (all rows
+    when `keys` is None)."""
+
+    table: str
+    frame: pl.DataFrame
+    keys: pl.DataFrame | None
+
+
+def replace_parts(con, replacements: list[Replacement], also=None) -> dict[str, int]:
+    """Apply every replacement, then `also(con, written)`, in one transaction; checks that each
+    table holds the rows validated for the replaced part (used for the incremental marts)."""
+    written = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for r in replacements:
+            where = ""
+            if r.keys is not None:
+                con.register("replaced_keys", r.keys.to_arrow())
+                on = " AND ".join(f"k.{c} = t.{c}" for c in r.keys.columns)
+                where = f" WHERE EXISTS (SELECT 1 FROM replaced_keys k WHERE {on})"
+            con.execute(f"DELETE FROM {r.table} t{where}")
+            if len(r.frame):
+                con.register("staged_frame", r.frame.to_arrow())
+                con.execute(f"INSERT INTO {r.table} BY NAME SELECT * FROM staged_frame")
+                con.unregister("staged_frame")
+            count = con.execute(f"SELECT count(*) FROM {r.table} t{where}").fetchone()[0]
+            if r.keys is not None:
+                con.unregister("replaced_keys")
+            if count != len(r.frame):
+                raise PublishMismatch(f"{r.table}: wrote {count} rows, validated {len(r.frame)}")
+            written[r.table] = count
+        if also is not None:
+            also(con, written)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return written
+
+
 def feed_validators(con, source: str, url: str) -> dict | None:
     """What was fetched from `url` last time (ETag, Last-Modified, first retrieved, raw file), if anything."""
     row = con.execute(

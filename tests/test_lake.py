@@ -59,7 +59,10 @@ def test_the_default_warehouse_is_a_lake_with_every_table_and_comment(warehouse)
     assert warehouse.exists() and warehouse.with_name("aigap.ducklake.files").is_dir()
     with store.connect(warehouse, read_only=True) as con:
         assert store.is_lake(con)
-        tables = {r[0] for r in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()
+        }
         assert {"meta.loads", "meta.runs", "core.open_llm_v2_entries", "marts.gap", "marts.latest_gap"} <= tables
         comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'loads'")
         assert comment.fetchone()[0].startswith("Load ledger")
@@ -201,9 +204,10 @@ def test_migrate_converts_a_duckdb_file_with_every_table_and_the_raw_landing(bun
         ).fetchall()
         assert len(tables) > 10
         for (table,) in tables:
-            assert old.execute(f"SELECT count(*) FROM {table}").fetchone() == new.execute(
-                f"SELECT count(*) FROM {table}"
-            ).fetchone(), table
+            assert (
+                old.execute(f"SELECT count(*) FROM {table}").fetchone()
+                == new.execute(f"SELECT count(*) FROM {table}").fetchone()
+            ), table
         raw = [r[0] for r in new.execute("SELECT raw_path FROM meta.loads WHERE raw_path IS NOT NULL").fetchall()]
     assert raw and all((target.parent / p).is_file() for p in raw)
     # the ready queries run through `aigap sql` on the lake, unchanged

@@ -140,6 +140,7 @@ def open_lake(lake: Lake, read_only: bool = False, snapshot: int | None = None) 
         Path(lake.data_path).mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # a run's log is not a terminal
         for statement in session_statements(lake, read_only, snapshot):
             con.execute(statement)
     except Exception:

@@ -8,6 +8,7 @@ import io
 import multiprocessing
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -215,3 +216,45 @@ def test_migrate_converts_a_duckdb_file_with_every_table_and_the_raw_landing(bun
         result = sql("--warehouse", str(target), "-csv", "-c", f".read {query}")
         assert result.returncode == 0 and "Error" not in result.stderr, (query.name, result.stderr)
         assert len(list(csv.reader(io.StringIO(result.stdout)))) > 1, query.name
+
+
+KILLED_MID_PUBLISH = """
+import os, signal, sys, time
+from datetime import date
+from pathlib import Path
+sys.path.insert(0, {tests!r}); sys.path.insert(0, {root!r})
+from warehouse import store
+import test_lake
+real = store._insert_ledger
+def insert_then_wait(con, row):  # the rows are written, the transaction is open: now die
+    real(con, row)
+    Path({marker!r}).touch()
+    time.sleep(120)
+store._insert_ledger = insert_then_wait
+test_lake.publish(Path({warehouse!r}), "killed", date(2024, 7, 9), 5000)
+"""
+
+
+def test_a_publisher_killed_mid_transaction_leaves_the_lake_whole_and_the_rerun_completes(warehouse, tmp_path):
+    publish(warehouse, "a", date(2024, 7, 1), 3)
+    marker = tmp_path / "inside-the-transaction"
+    script = KILLED_MID_PUBLISH.format(
+        tests=str(Path(__file__).parent), root=str(Path(__file__).parents[1]), marker=str(marker),
+        warehouse=str(warehouse),
+    )  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-c", script])
+    deadline = datetime.now(UTC) + timedelta(seconds=120)
+    while not marker.exists() and process.poll() is None and datetime.now(UTC) < deadline:
+        time.sleep(0.1)
+    assert marker.exists(), "the publisher never got inside its transaction"
+    process.kill()  # SIGKILL: no rollback, no clean-up, as a machine that loses power
+    process.wait(timeout=30)
+    with store.connect(warehouse, read_only=True) as con:  # the catalog opens and holds what was committed
+        assert con.execute("SELECT list(load_id ORDER BY load_id) FROM meta.loads").fetchone()[0] == ["a"]
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
+    publish(warehouse, "killed", date(2024, 7, 9), 5000)  # the rerun publishes it whole
+    with store.connect(warehouse, read_only=True) as con:
+        assert (
+            con.execute("SELECT count(*) FROM core.open_llm_v2_entries WHERE load_id = 'killed'").fetchone()[0] == 5000
+        )
+        assert con.execute("SELECT count(*) FROM meta.loads").fetchone()[0] == 2

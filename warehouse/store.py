@@ -195,7 +195,9 @@ AFTER_MIGRATION = {"006_which_load_counts.sql": lambda con: settle_published_ove
 
 
 def is_lake(con) -> bool:
-    return con.execute("SELECT current_database()").fetchone()[0] == lake.ALIAS
+    """Whether `con` works in a DuckLake (by the database's type: a plain file may be named anything)."""
+    found = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return found is not None and found[0] == "ducklake"
 
 
 # DuckLake holds no PRIMARY KEY, UNIQUE or CHECK constraint. What they guarded is kept otherwise:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
+import shutil
 import subprocess
 import sys
 import time
@@ -47,11 +48,23 @@ def publish(warehouse: Path, load_id: str, day: date, rows: int):
         return store.publish(con, "core.open_llm_v2_entries", board(load_id, day, rows), ledger_row(load_id, rows, day))
 
 
-@pytest.fixture
-def warehouse(tmp_path) -> Path:
-    path = tmp_path / "w" / "aigap.ducklake"
+@pytest.fixture(scope="module")
+def migrated_lake(tmp_path_factory) -> Path:
+    """A lake with every migration applied, made once (migrating costs seconds), copied per test."""
+    path = tmp_path_factory.mktemp("template") / "aigap.ducklake"
     with store.connect(path) as con:
         store.migrate(con)
+    return path
+
+
+@pytest.fixture
+def warehouse(migrated_lake, tmp_path) -> Path:
+    path = tmp_path / "w" / "aigap.ducklake"
+    path.parent.mkdir()
+    for name in (migrated_lake.name, migrated_lake.name + "-wal"):  # the catalog and its write-ahead log
+        if (migrated_lake.parent / name).exists():
+            shutil.copy(migrated_lake.parent / name, path.parent / name)
+    shutil.copytree(migrated_lake.with_name(migrated_lake.name + ".files"), path.with_name(path.name + ".files"))
     return path
 
 

@@ -72,7 +72,10 @@ def is_plain(warehouse: Path) -> bool:
 class Lake:
     catalog: str  # `sqlite:/abs/path` or `postgres:...` (DuckLake's own metadata syntax)
     data_path: str  # ends with '/'
-    data_path_given: bool  # set explicitly ($AIGAP_DATA_PATH): it overrides the path stored in the catalog
+    # Whether data_path overrides the one stored in the catalog: when set ($AIGAP_DATA_PATH: each machine
+    # may mount the shared path elsewhere) and in the default layout (folder moved or copied whole:
+    # catalog and data still go together). A team reader that sets no data path uses the stored one.
+    data_path_given: bool
 
     @property
     def sqlite_file(self) -> Path | None:
@@ -83,10 +86,8 @@ class Lake:
 
     def attach_sql(self, read_only: bool = False, snapshot: int | None = None, alias: str = ALIAS) -> str:
         options = []
-        if self.data_path_given or not read_only:
-            options.append(f"DATA_PATH {quote(self.data_path)}")
-            if self.data_path_given:
-                options.append("OVERRIDE_DATA_PATH true")  # each machine may mount the shared path elsewhere
+        if self.data_path_given:
+            options += [f"DATA_PATH {quote(self.data_path)}", "OVERRIDE_DATA_PATH true"]
         if read_only:
             options.append("READ_ONLY")
         if snapshot is not None:
@@ -101,10 +102,10 @@ def quote(text: str) -> str:
 def lake_for(warehouse: Path) -> Lake:
     """The lake of `warehouse`: its catalog ($AIGAP_CATALOG, else the SQLite file at the warehouse
     path) and its data path ($AIGAP_DATA_PATH, else `<warehouse>.files/` next to it)."""
-    catalog = os.environ.get(CATALOG_ENV) or f"sqlite:{warehouse}"
+    catalog = os.environ.get(CATALOG_ENV)
     given = os.environ.get(DATA_PATH_ENV)
     data = given or str(warehouse.with_name(warehouse.name + ".files"))
-    return Lake(catalog, data.rstrip("/") + "/", bool(given))
+    return Lake(catalog or f"sqlite:{warehouse}", data.rstrip("/") + "/", bool(given) or not catalog)
 
 
 def prepare_sqlite(path: Path) -> None:
@@ -158,7 +159,7 @@ def open_lake(lake: Lake, read_only: bool = False, snapshot: int | None = None) 
             raise NoWarehouse(f"no warehouse at {sqlite_file}: run `aigap run` first")
         if not read_only:
             prepare_sqlite(sqlite_file)
-    if not read_only and "://" not in lake.data_path:
+    if not read_only and lake.data_path_given and "://" not in lake.data_path:
         Path(lake.data_path).mkdir(parents=True, exist_ok=True)
     if snapshot is not None:
         return _new_session(lake, True, snapshot)

@@ -207,7 +207,16 @@ _CONSTRAINT = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)|\s+PRIMARY KEY\b|\s+UNIQU
 
 
 def without_constraints(sql: str) -> str:
-    """A migration's DDL as a DuckLake takes it: PRIMARY KEY, UNIQUE and CHECK (...) removed."""
+    """A migration's DDL as a DuckLake takes it: PRIMARY KEY, UNIQUE and CHECK (...) removed, outside
+    string literals (a COMMENT that says "unique per table" keeps its words); -- comments dropped."""
+    literals: list[str] = []
+
+    def hide(match: re.Match) -> str:
+        literals.append(match.group(0))
+        return f"\x00{len(literals) - 1}\x00"
+
+    sql = re.sub(r"'(?:[^']|'')*'", hide, sql)
+    sql = re.sub(r"--[^\n]*", "", sql)
     sql = _CONSTRAINT.sub("", sql)
     while (start := re.search(r"\s+CHECK\s*\(", sql, re.IGNORECASE)) is not None:
         depth, end = 0, start.end() - 1
@@ -216,7 +225,7 @@ def without_constraints(sql: str) -> str:
             if depth == 0:
                 break
         sql = sql[: start.start()] + sql[end + 1 :]
-    return sql
+    return re.sub(r"\x00(\d+)\x00", lambda m: literals[int(m.group(1))], sql)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:

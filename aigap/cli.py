@@ -341,13 +341,14 @@ def cmd_expire(args: argparse.Namespace) -> int:
         print(f"aigap expire: {path} is a plain DuckDB file: it keeps no snapshots", file=sys.stderr)
         return 2
     with store.connect(path, read_only=args.dry_run) as con:
-        plan = history.plan_expiry(con, args.keep_days)
+        plan = history.plan_expiry(con, args.keep_days, run_days=args.run_days)
         if not args.dry_run:
             history.expire(con, plan)
     verb = "would expire" if args.dry_run else "expired"
+    runs = "recorded runs left" + (f" in the last {args.run_days} days" if args.run_days is not None else "")
     print(f"{verb} {len(plan.expired)} snapshot(s) older than {args.keep_days} days; kept {plan.kept} "
           f"(every snapshot of the last {args.keep_days} days, the latest, and the {plan.kept_for_runs} "
-          "snapshots recorded runs left, which stay readable with --as-of)")  # fmt: skip
+          f"snapshots {runs}, which stay readable with --as-of)")  # fmt: skip
     return 0
 
 
@@ -443,6 +444,12 @@ def build_parser() -> argparse.ArgumentParser:
     expire.add_argument("--warehouse", help=f"warehouse (default: ${WAREHOUSE_ENV} or warehouse/aigap.ducklake)")
     expire.add_argument(
         "--keep-days", type=int, default=90, metavar="N", help="keep every snapshot of the last N days (default 90)"
+    )
+    expire.add_argument(
+        "--run-days",
+        type=int,
+        metavar="N",
+        help="also expire the snapshots of runs older than N days (default: keep them all)",
     )
     expire.add_argument("--dry-run", action="store_true", help="say what would be expired, change nothing")
     expire.set_defaults(handler=cmd_expire)

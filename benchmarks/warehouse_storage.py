@@ -141,6 +141,9 @@ def bench(kind: str, runs: int, boards) -> dict:
             history.expire(con, plan)
             figures["snapshots_expired"] = len(plan.expired)
         figures["disk_mb_after_expire_keeping_run_snapshots"] = round(size(warehouse) / 1e6, 1)
+        with store.connect(warehouse) as con:
+            history.expire(con, history.plan_expiry(con, keep_days=0, run_days=0))
+        figures["disk_mb_after_expire_of_run_snapshots_too"] = round(size(warehouse) / 1e6, 1)
         data = Path(lake.lake_for(warehouse).data_path)
         figures["parquet_files"] = sum(1 for _ in data.rglob("*.parquet"))
     stop.touch()

@@ -171,6 +171,7 @@ def test_expire_keeps_recent_snapshots_and_every_runs_snapshot(warehouse):
         assert plan.expired and run_snapshot not in plan.expired
         history.expire(con, plan)
         assert history.plan_expiry(con, now=later).expired == []
+        assert run_snapshot in history.plan_expiry(con, now=later, run_days=30).expired  # opted in: runs too
     with store.connect(warehouse, snapshot=run_snapshot) as con:  # the run's snapshot still reads
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
     with store.connect(warehouse, read_only=True) as con:

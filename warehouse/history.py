@@ -8,6 +8,8 @@ snapshot committed at or before it.
 Retention (`aigap expire`): every snapshot of the last KEEP_DAYS days is kept; older ones are
 expired (their files deleted) except the snapshot of every recorded run, which stays readable as
 long as the warehouse exists, so a number quoted from a run's report can always be reproduced.
+That keeps every run's marts (each run rewrites them): `--run-days N` also expires the snapshots
+of runs older than N days, for a warehouse whose disk matters more than its oldest reports.
 """
 
 from __future__ import annotations
@@ -97,10 +99,13 @@ class Expiry:
     kept_for_runs: int
 
 
-def plan_expiry(con, keep_days: int = KEEP_DAYS, now: datetime | None = None) -> Expiry:
-    """Which snapshots the retention policy expires (module docstring)."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
-    for_runs = {snapshot_id for snapshot_id, _ in _run_snapshots(con).values()}
+def plan_expiry(con, keep_days: int = KEEP_DAYS, now: datetime | None = None, run_days: int | None = None) -> Expiry:
+    """Which snapshots the retention policy expires (module docstring); `run_days`: runs' snapshots
+    older than that many days expire too (None: they are kept)."""
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(days=keep_days)
+    run_cutoff = None if run_days is None else now - timedelta(days=run_days)
+    for_runs = {s for s, when in _run_snapshots(con).values() if run_cutoff is None or when >= run_cutoff}
     rows = con.execute(f"SELECT snapshot_id, snapshot_time FROM {ALIAS}.snapshots() ORDER BY snapshot_id").fetchall()
     latest = rows[-1][0] if rows else None
     expired = [s for s, when in rows if when < cutoff and s not in for_runs and s != latest]

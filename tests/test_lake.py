@@ -95,6 +95,8 @@ def test_constraints_a_lake_cannot_hold_are_removed_from_its_ddl():
     assert store.without_constraints(sql) == "CREATE TABLE t (id VARCHAR, s VARCHAR NOT NULL, n INT);"
     comment = "COMMENT ON COLUMN t.id IS 'unique per table; a check (of sorts) -- and a PRIMARY KEY of it';"
     assert store.without_constraints(comment) == comment  # words inside a literal stay
+    commented = "-- the row's value\nCREATE TABLE g (x INT PRIMARY KEY);\nCOMMENT ON TABLE g IS 'it''s -- here';"
+    assert store.without_constraints(commented) == "\nCREATE TABLE g (x INT);\nCOMMENT ON TABLE g IS 'it''s -- here';"
 
 
 def test_a_reader_inside_a_transaction_neither_blocks_the_writer_nor_sees_its_commit(warehouse):

@@ -215,8 +215,8 @@ def without_constraints(sql: str) -> str:
         literals.append(match.group(0))
         return f"\x00{len(literals) - 1}\x00"
 
-    sql = re.sub(r"'(?:[^']|'')*'", hide, sql)
-    sql = re.sub(r"--[^\n]*", "", sql)
+    # one pass, left to right: a quote opens a literal unless inside a comment, and the reverse
+    sql = re.sub(r"'(?:[^']|'')*'|--[^\n]*", lambda m: hide(m) if m.group(0).startswith("'") else "", sql)
     sql = _CONSTRAINT.sub("", sql)
     while (start := re.search(r"\s+CHECK\s*\(", sql, re.IGNORECASE)) is not None:
         depth, end = 0, start.end() - 1
@@ -295,7 +295,7 @@ def in_transaction(con, body, retry_seconds: float | None = None):
             pause = min(pause * 2, 2.0)
 
 
-# Every ledger write changes this one row (migration 008) in the same transaction as its checks and
+# Every ledger write rewrites this one row (migration 008) in the same transaction as its checks and
 # inserts. Two writers' transactions that both touched it cannot both commit (DuckLake refuses the
 # second: a conflict), so "is this content already in the ledger?" and the insert that follows are
 # atomic across processes and machines: the catalog keeps the ledger one row per load, not a lock.
@@ -303,7 +303,7 @@ LEDGER_GUARD = "meta.ledger_guard"
 
 
 def _guard_ledger(con) -> None:
-    con.execute(f"UPDATE {LEDGER_GUARD} SET writes = writes + 1")
+    con.execute(f"UPDATE {LEDGER_GUARD} SET guard = guard")  # a rewrite is a change to DuckLake: it conflicts
 
 
 class LoadedConcurrently(RuntimeError):

@@ -1,4 +1,5 @@
-"""`aigap run` and `aigap status`: the command line users and later tooling rely on.
+"""`aigap run`, `status`, `sql`, `expire`, `migrate`, `setup`: the command line users and later
+tooling rely on.
 
 Exit codes of `aigap run`: 0 every load published or skipped; 1 a load was quarantined, a source
 failed or found nothing where it had to find something, or the marts were not refreshed; 2 the run
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -227,10 +229,27 @@ def ledger_status(warehouse: Path) -> dict:
     return {"warehouse": str(warehouse), "last_run": run, "sources": sources}
 
 
+def readable_runs(warehouse: Path) -> list[dict] | None:
+    """The runs `aigap sql --as-of` can read (a DuckLake's recorded runs whose snapshot is kept),
+    newest first; None for a plain DuckDB file (it keeps no snapshots)."""
+    from warehouse import history, lake, store
+
+    if lake.is_plain(warehouse):
+        return None
+    with store.connect(warehouse, read_only=True) as con:
+        runs = history.runs(con)
+    return [
+        {"run_id": r.run_id, "finished_at": r.finished_at.isoformat() if r.finished_at else None, "state": r.state,
+         "snapshot_id": r.snapshot_id}
+        for r in reversed(runs)
+    ]  # fmt: skip
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     path = warehouse_path(args.warehouse)
     try:
         status = ledger_status(path)
+        status["runs"] = readable_runs(path)
     except FileNotFoundError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -241,6 +260,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status["last_run"]:
         run = status["last_run"]
         print(f"last run {run['run_id']} ({run['state']}), finished {run['finished_at']}")
+    if status["runs"] is not None:
+        readable = [r for r in status["runs"] if r["snapshot_id"] is not None]
+        print(f"\nruns readable with `aigap sql --as-of RUN` ({len(readable)} of {len(status['runs'])}; newest first):")
+        for run in status["runs"][: args.runs]:
+            at = f"snapshot {run['snapshot_id']}" if run["snapshot_id"] is not None else "snapshot expired"
+            print(f"  {run['run_id']}  {(run['finished_at'] or '?')[:19]}  {run['state']}  {at}")
+        if len(status["runs"]) > args.runs:
+            print(f"  ... {len(status['runs']) - args.runs} older (--runs N shows more)")
     for source, entry in status["sources"].items():
         print(
             f"\n{source}: {entry['published']} published, {entry['skipped']} skipped, "
@@ -262,15 +289,111 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def sql_command(
+    warehouse: Path, as_of: str | None, passthrough: list[str], query: str | None = None
+) -> tuple[list[str], str | None]:
+    """The pinned duckdb CLI's command line for `aigap sql`, and what --as-of resolved to."""
+    from warehouse import history, lake, store
+
+    cli = str(Path(sys.executable).with_name("duckdb"))
+    if lake.is_plain(warehouse):
+        if as_of:
+            raise history.UnknownAsOf(
+                f"{warehouse} is a plain DuckDB file: it keeps no snapshots (--as-of needs a DuckLake)"
+            )
+        if not warehouse.exists():
+            raise FileNotFoundError(f"no warehouse at {warehouse}: run `aigap run` first")
+        return [cli, "-readonly", *passthrough, str(warehouse), *(["-c", query] if query is not None else [])], None
+    the_lake = lake.lake_for(warehouse)
+    snapshot, said = None, None
+    if as_of:
+        with store.connect(warehouse, read_only=True) as con:
+            snapshot, said = history.resolve(con, as_of)
+    elif the_lake.sqlite_file is not None and not the_lake.sqlite_file.exists():
+        raise FileNotFoundError(f"no warehouse at {the_lake.sqlite_file}: run `aigap run` first")
+    setup = "; ".join(lake.session_statements(the_lake, read_only=True, snapshot=snapshot))
+    # The CLI reads its arguments in order: output options first, then the session set-up, then the query.
+    return [cli, *passthrough, "-cmd", setup + ";", *(["-c", query] if query is not None else [])], said
+
+
+def cmd_sql(args: argparse.Namespace, passthrough: list[str]) -> int:
+    from warehouse.history import UnknownAsOf
+
+    query = None
+    if "-c" in passthrough:
+        at = passthrough.index("-c")
+        query, passthrough = (passthrough[at + 1 : at + 2] or [""])[0], passthrough[:at] + passthrough[at + 2 :]
+    try:
+        command, said = sql_command(warehouse_path(args.warehouse), args.as_of, passthrough, query)
+    except (FileNotFoundError, UnknownAsOf) as exc:
+        print(f"aigap sql: {exc}", file=sys.stderr)
+        return 2
+    if said and sys.stderr.isatty():
+        print(f"aigap sql: reading the warehouse {said}", file=sys.stderr)
+    return subprocess.call(command)
+
+
+def cmd_expire(args: argparse.Namespace) -> int:
+    from warehouse import history, lake, store
+
+    path = warehouse_path(args.warehouse)
+    if lake.is_plain(path):
+        print(f"aigap expire: {path} is a plain DuckDB file: it keeps no snapshots", file=sys.stderr)
+        return 2
+    with store.connect(path, read_only=args.dry_run) as con:
+        plan = history.plan_expiry(con, args.keep_days, run_days=args.run_days)
+        if not args.dry_run:
+            history.expire(con, plan)
+    verb = "would expire" if args.dry_run else "expired"
+    runs = "recorded runs left" + (f" in the last {args.run_days} days" if args.run_days is not None else "")
+    print(f"{verb} {len(plan.expired)} snapshot(s) older than {args.keep_days} days; kept {plan.kept} "
+          f"(every snapshot of the last {args.keep_days} days, the latest, and the {plan.kept_for_runs} "
+          f"snapshots {runs}, which stay readable with --as-of)")  # fmt: skip
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from warehouse import lake, store
+    from warehouse.convert import convert
+
+    target = warehouse_path(args.warehouse)
+    if args.source is None:  # bring the warehouse itself to the current schema
+        with store.connect(target) as con:
+            applied = store.migrate(con)
+        print(f"{target}: " + (f"applied {', '.join(applied)}" if applied else "already at the current schema"))
+        return 0
+    source = Path(args.source).expanduser().resolve()
+    try:
+        done = convert(source, target)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"aigap migrate: {exc}", file=sys.stderr)
+        return 2
+    print(f"converted {source} -> {lake.lake_for(target).describe()}")
+    for table, rows in done.tables.items():
+        print(f"  {table}: {rows} rows")
+    if done.raw_files:
+        print(f"  raw landing copied next to the lake: {done.raw_files} files")
+    print(f"The DuckDB file is left as it was; runs now use {target} (set --warehouse / ${WAREHOUSE_ENV}).")
+    return 0
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     from aigap.orchestration import NoServer, setup
 
     try:
-        done = setup()
+        done = setup(team=args.team, concurrent_runs=args.concurrent_runs)
     except NoServer as exc:
         print(f"aigap setup: {exc}", file=sys.stderr)
         return 2
     print("\n".join(done))
+    if args.team:
+        from aigap.team import team_setup
+
+        try:
+            print("\n".join(team_setup(warehouse_path(None))))
+        except ValueError as exc:
+            print(f"aigap setup --team: {exc}", file=sys.stderr)
+            return 2
     print("Next: `prefect deploy --all`, then `prefect worker start --pool aigap` (see README).")
     return 0
 
@@ -280,7 +403,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="load every source through the quality gate and refresh the marts")
-    run.add_argument("--warehouse", help=f"DuckDB file (default: ${WAREHOUSE_ENV} or warehouse/aigap.duckdb)")
+    run.add_argument(
+        "--warehouse",
+        help=f"warehouse (default: ${WAREHOUSE_ENV} or warehouse/aigap.ducklake; a .duckdb path: a plain DuckDB file)",
+    )
     run.add_argument(
         "--source",
         action="append",
@@ -294,20 +420,71 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     status = commands.add_parser("status", help="the load ledger per source")
-    status.add_argument("--warehouse", help=f"DuckDB file (default: ${WAREHOUSE_ENV} or warehouse/aigap.duckdb)")
+    status.add_argument(
+        "--warehouse",
+        help=f"warehouse (default: ${WAREHOUSE_ENV} or warehouse/aigap.ducklake; a .duckdb path: a plain DuckDB file)",
+    )
     status.add_argument("--json", action="store_true", help="one JSON object for machines")
+    status.add_argument("--runs", type=int, default=10, metavar="N", help="list the N latest runs (default 10)")
     status.set_defaults(handler=cmd_status)
+
+    sql = commands.add_parser(
+        "sql",
+        help="the pinned duckdb CLI on the warehouse, read-only (never blocks a run); `-c SQL` runs one query; "
+        "other arguments go to duckdb (e.g. -csv -noheader)",
+    )
+    sql.add_argument("--warehouse", help=f"warehouse (default: ${WAREHOUSE_ENV} or warehouse/aigap.ducklake)")
+    sql.add_argument("--as-of", metavar="RUN", help="read it as it was after a run (a run id from `aigap status`) or "
+                     "at a time (ISO date or timestamp, UTC)")  # fmt: skip
+    # `-c SQL` (run it and exit) is taken from the arguments by hand: declared here, argparse would
+    # read duckdb's own `-csv` as `-c sv`.
+    sql.set_defaults(handler=cmd_sql, passthrough=True)
+
+    expire = commands.add_parser("expire", help="delete old snapshots by the retention policy (README, Time travel)")
+    expire.add_argument("--warehouse", help=f"warehouse (default: ${WAREHOUSE_ENV} or warehouse/aigap.ducklake)")
+    expire.add_argument(
+        "--keep-days", type=int, default=90, metavar="N", help="keep every snapshot of the last N days (default 90)"
+    )
+    expire.add_argument(
+        "--run-days",
+        type=int,
+        metavar="N",
+        help="also expire the snapshots of runs older than N days (default: keep them all)",
+    )
+    expire.add_argument("--dry-run", action="store_true", help="say what would be expired, change nothing")
+    expire.set_defaults(handler=cmd_expire)
+
+    migrate = commands.add_parser(
+        "migrate", help="bring the warehouse to the current schema, or convert a DuckDB file into it"
+    )
+    migrate.add_argument(
+        "--warehouse", help=f"the DuckLake to write (default: ${WAREHOUSE_ENV} or warehouse/aigap.ducklake)"
+    )
+    migrate.add_argument(
+        "--from", dest="source", metavar="FILE.duckdb", help="a warehouse built as a plain DuckDB file"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
 
     setup = commands.add_parser(
         "setup",
         help="prepare the Prefect server ($PREFECT_API_URL): work pool, warehouse writer limit, quarantine automation",
+    )
+    setup.add_argument("--team", action="store_true", help="several workers on a shared lake: catalog on PostgreSQL "
+                       "($AIGAP_CATALOG), data on shared storage ($AIGAP_DATA_PATH); runs at once, marts one at a time")  # fmt: skip
+    setup.add_argument(
+        "--concurrent-runs", type=int, default=4, metavar="N", help="with --team: runs writing at once (default 4)"
     )
     setup.set_defaults(handler=cmd_setup)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passthrough", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(args, "passthrough", False):
+        return args.handler(args, extra)  # `aigap sql` imports neither Prefect nor GX
     ensure_compiled()  # before Prefect is imported or its server started
     try:
         return args.handler(args)

@@ -8,7 +8,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 REGISTRY_DIR = DATA_DIR / "registry"
-DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "aigap.duckdb"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "aigap.ducklake"  # a DuckLake (warehouse/lake.py)
 WAREHOUSE_ENV = "AIGAP_WAREHOUSE"
 
 

@@ -2,7 +2,11 @@
 
 - the process work pool WORK_POOL that prefect.yaml's deployments use;
 - the global concurrency limit WRITER_LIMIT (one slot): every flow holds it around its warehouse
-  work (flows/writer.py), so two runs never write the warehouse at once; one waits;
+  work (flows/writer.py), so two runs never write the warehouse at once; one waits. With `--team`
+  (several workers on one shared DuckLake, whose catalog keeps the ledger one row per load) it has
+  as many slots as runs may write at once;
+- the global concurrency limit MARTS_LIMIT (one slot): the marts refresh holds it, so refreshes of
+  concurrent runs never overlap (each recomputes from everything published when it starts);
 - the automation AUTOMATION_NAME: when a finished run announces that its quality gate quarantined
   a load (event RUN_QUARANTINED_EVENT, from the pipeline flow's on_failure hook), it sets the run's
   state to `Quarantined` (a Failed state), so the runs list tells "a bad snapshot was held back"
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 WORK_POOL = "aigap"
 WRITER_LIMIT = "aigap-warehouse-writer"
+MARTS_LIMIT = "aigap-marts-refresh"
 RUN_QUARANTINED_EVENT = "aigap.run.quarantined"
 LOAD_QUARANTINED_EVENT = "aigap.load.quarantined"
 QUARANTINED_STATE = "Quarantined"
@@ -55,14 +60,26 @@ def _automation():
     )
 
 
-def setup() -> list[str]:
-    """Create or fix the work pool, the writer limit and the automation; one line per thing."""
+def _ensure_limit(client, name: str, slots: int, what: str) -> str:
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        limit = client.read_global_concurrency_limit_by_name(name)
+    except ObjectNotFound:
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=slots))
+        return f"concurrency limit {name!r} ({slots} slot{'s' if slots > 1 else ''}, {what}): created"
+    if limit.limit != slots or not limit.active:
+        client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=slots, active=True))
+        return f"concurrency limit {name!r}: reset to {slots} active slot(s) (was {limit.limit}, active={limit.active})"
+    return f"concurrency limit {name!r} ({slots} slot{'s' if slots > 1 else ''}): already there"
+
+
+def setup(team: bool = False, concurrent_runs: int = 4) -> list[str]:
+    """Create or fix the work pool, the writer and marts limits and the automation; one line per
+    thing. `team`: runs of several workers write the shared lake at once (`concurrent_runs`)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import (
-        GlobalConcurrencyLimitCreate,
-        GlobalConcurrencyLimitUpdate,
-        WorkPoolCreate,
-    )
+    from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_URL
     from prefect.workers.process import ProcessWorker
@@ -91,18 +108,9 @@ def setup() -> list[str]:
             )
             done.append(f"work pool {WORK_POOL!r} (process): created")
 
-        try:
-            limit = client.read_global_concurrency_limit_by_name(WRITER_LIMIT)
-            if limit.limit != 1 or not limit.active:
-                client.update_global_concurrency_limit(WRITER_LIMIT, GlobalConcurrencyLimitUpdate(limit=1, active=True))
-                done.append(
-                    f"concurrency limit {WRITER_LIMIT!r}: reset to 1 active slot (was {limit.limit}, active={limit.active})"
-                )
-            else:
-                done.append(f"concurrency limit {WRITER_LIMIT!r} (1 slot): already there")
-        except ObjectNotFound:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=WRITER_LIMIT, limit=1))
-            done.append(f"concurrency limit {WRITER_LIMIT!r} (1 slot, one warehouse writer at a time): created")
+        writers = max(1, concurrent_runs) if team else 1
+        done.append(_ensure_limit(client, WRITER_LIMIT, writers, "runs writing the warehouse at once"))
+        done.append(_ensure_limit(client, MARTS_LIMIT, 1, "one marts refresh at a time"))
 
         wanted = _automation()
         existing = client.read_automations_by_name(AUTOMATION_NAME)

@@ -435,7 +435,12 @@ def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_i
     row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
     adapter = registry()[ref.source]
     table = staged.table or adapter.core_table
-    done = store.publish(con, table, frame, row, replaces_key=not adapter.keeps_editions)
+    try:
+        done = store.publish(con, table, frame, row, replaces_key=not adapter.keeps_editions)
+    except store.LoadedConcurrently as exc:  # another worker published this very content first
+        Path(staged.path).unlink(missing_ok=True)
+        note = f"unchanged: already {exc.status} by another run meanwhile"
+        return LoadOutcome(ref.source, ref.key, staged.snapshot_date, "skipped", staged.load_id, note=note)
     Path(staged.path).unlink(missing_ok=True)
     note = f"replaces {', '.join(done.superseded)}" if done.superseded else ""
     return LoadOutcome(

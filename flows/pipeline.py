@@ -31,7 +31,7 @@ from aigap.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
 from flows import loading
 from flows.marts import MartsOutcome, refresh_marts
 from flows.report import PublishedReport, latest_gaps, publish_run_report
-from flows.writer import one_run
+from flows.writer import marts_slot, one_run
 from sources import registry
 from sources.base import SnapshotRef, SnapshotUnavailable, Source
 from warehouse import store
@@ -267,10 +267,7 @@ def record_run(warehouse: Path, summary: RunSummary, started_at) -> str:
     """Write the run's summary to meta.runs (the next run's report compares against it); its run id."""
     run_id = _flow_run_id() or f"local-{started_at:%Y%m%dT%H%M%S%f}"
     with store.connect(warehouse) as con:
-        con.execute(
-            "INSERT OR REPLACE INTO meta.runs VALUES (?, ?, ?, ?, ?)",
-            [run_id, started_at, store.utcnow(), "ok" if summary.ok else "failed", summary.to_json()],
-        )
+        store.save_run(con, run_id, started_at, store.utcnow(), "ok" if summary.ok else "failed", summary.to_json())
     return run_id
 
 
@@ -382,7 +379,8 @@ def pipeline(
                         pending, explicit=name in named,
                     )  # fmt: skip
             publish_settled(pending, path, summary)
-            summary.marts = marts(path)
+            with marts_slot():  # concurrent runs of a team refresh the marts one at a time
+                summary.marts = marts(path)
             if summary.marts.published:
                 log.info("marts refreshed: %s", summary.marts.rows)
             else:

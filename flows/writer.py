@@ -29,7 +29,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectNotFound
 from prefect.runtime import deployment
 
-from aigap.orchestration import WRITER_LIMIT
+from aigap.orchestration import MARTS_LIMIT, WRITER_LIMIT
 from flows.loading import clear_staging
 from warehouse import store
 
@@ -95,3 +95,17 @@ def one_run(warehouse: Path, run: str, limit: str = WRITER_LIMIT) -> Iterator[No
                 yield
             finally:
                 clear_staging(warehouse)
+
+
+@contextmanager
+def marts_slot(name: str = MARTS_LIMIT, wait_seconds: float = WAIT_SECONDS) -> Iterator[None]:
+    """Hold the marts refresh slot (one refresh at a time across every worker) where the server has
+    it (`aigap setup`); without it (a temporary server) the run lock already makes runs one at a time."""
+    if not limit_exists(name):
+        yield
+        return
+    log = get_run_logger()
+    asked = time.monotonic()
+    with concurrency(name, occupy=1, timeout_seconds=wait_seconds, strict=True):
+        log.info("marts refresh slot %r acquired after %.1f s", name, time.monotonic() - asked)
+        yield

@@ -67,18 +67,20 @@ class PrefectStack:
     def _log(self, name: str) -> Path:
         return self.home / f"{name}.log"
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
+    def start(self, name: str, *args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.Popen:
         log = self._log(name).open("ab")
         process = subprocess.Popen(
-            [*args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+            [*args], cwd=cwd, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
         self.processes.append((name, process))
         return process
 
-    def run(self, name: str, *args: str, timeout: float = 180) -> str:
+    def run(self, name: str, *args: str, timeout: float = 180, env: dict | None = None) -> str:
         done = subprocess.run(
-            [*args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
-        )
+            [*args], cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
+            check=False,
+        )  # fmt: skip
         self._log(name).write_text(done.stdout + done.stderr)
         if done.returncode != 0:
             raise RuntimeError(

@@ -1,19 +1,26 @@
-"""The DuckDB warehouse: the run lock, connections, migrations, the load ledger, and which load
-counts (transactional publishing with supersession).
+"""The warehouse: the run lock, connections, migrations, the load ledger, and which load counts
+(transactional publishing with supersession).
 
-One run per warehouse: a run holds `run_lock` (a lock file next to the warehouse) from start to
-end, so two runs never interleave their loads; a second run waits up to WAIT_SECONDS, then gives
-up with `WarehouseBusy` naming the holder (the CLI exits 3). Inside a run, connections are short
-(one publish); a DuckDB file held by another process (an ad-hoc `duckdb` session, read-only or
-not, blocks a writer) also gives `WarehouseBusy` naming that process after a bounded wait.
-Everything that only reads opens the file read-only.
+Storage (warehouse/lake.py): a DuckLake by default (catalog in SQLite, or PostgreSQL for a team;
+data as Parquet), where readers and writers never wait for each other; or, for a path ending in
+`.duckdb`, a plain DuckDB file as before, where an open session (even `duckdb -readonly`) blocks a
+writer: after a bounded wait that gives `WarehouseBusy` naming the process.
+
+One run per warehouse folder: a run holds `run_lock` (a lock file next to the warehouse path) from
+start to end, so two runs on one machine never interleave their staging; a second run waits up to
+WAIT_SECONDS, then gives up with `WarehouseBusy` naming the holder (the CLI exits 3). Runs of
+several workers (each its own folder) on one shared lake run at once: what keeps the ledger one row
+per content is the catalog, not a lock (see `in_transaction` and LEDGER_GUARD). Inside a run,
+connections are short (one publish). Everything that only reads opens the warehouse read-only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import random
 import re
 import socket
 import time
@@ -27,6 +34,7 @@ import duckdb
 import polars as pl
 
 from transforms.funding import FIGURE_KEY
+from warehouse import lake
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 WAIT_ENV = "AIGAP_WRITER_WAIT_SECONDS"
@@ -137,8 +145,21 @@ def make_load_id(source: str, snapshot_key: str, sha256: str) -> str:
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, waiting (bounded) while another writer holds it."""
+def connect(
+    path: Path, read_only: bool = False, wait_seconds: float = 60.0, snapshot: int | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse: its DuckLake attached and in use (so `marts.gap` means the lake's), or
+    the plain DuckDB file, waiting (bounded) while another process holds that file. `snapshot`: a
+    DuckLake snapshot id to read the warehouse as it was then (read-only)."""
+    if not lake.is_plain(path):
+        con = lake.open_lake(lake.lake_for(path), read_only=read_only or snapshot is not None, snapshot=snapshot)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    if snapshot is not None:
+        raise ValueError(f"{path} is a plain DuckDB file: it keeps no snapshots to travel to (use a DuckLake)")
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `aigap run` first")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,29 +194,129 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 60.0) -> 
 AFTER_MIGRATION = {"006_which_load_counts.sql": lambda con: settle_published_overlaps(con)}
 
 
+def is_lake(con) -> bool:
+    """Whether `con` works in a DuckLake (by the database's type: a plain file may be named anything)."""
+    found = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return found is not None and found[0] == "ducklake"
+
+
+# DuckLake holds no PRIMARY KEY, UNIQUE or CHECK constraint. What they guarded is kept otherwise:
+# meta.loads' one row per load_id by LEDGER_GUARD (below); meta.runs and meta.feed_validators by
+# replacing a key's row in one transaction (save_run, save_feed_validators); statuses by the code.
+_CONSTRAINT = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)|\s+PRIMARY KEY\b|\s+UNIQUE\b", re.IGNORECASE)
+
+
+def without_constraints(sql: str) -> str:
+    """A migration's DDL as a DuckLake takes it: PRIMARY KEY, UNIQUE and CHECK (...) removed, outside
+    string literals (a COMMENT that says "unique per table" keeps its words); -- comments dropped."""
+    literals: list[str] = []
+
+    def hide(match: re.Match) -> str:
+        literals.append(match.group(0))
+        return f"\x00{len(literals) - 1}\x00"
+
+    # one pass, left to right: a quote opens a literal unless inside a comment, and the reverse
+    sql = re.sub(r"'(?:[^']|'')*'|--[^\n]*", lambda m: hide(m) if m.group(0).startswith("'") else "", sql)
+    sql = _CONSTRAINT.sub("", sql)
+    while (start := re.search(r"\s+CHECK\s*\(", sql, re.IGNORECASE)) is not None:
+        depth, end = 0, start.end() - 1
+        for end in range(start.end() - 1, len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            if depth == 0:
+                break
+        sql = sql[: start.start()] + sql[end + 1 :]
+    return re.sub(r"\x00(\d+)\x00", lambda m: literals[int(m.group(1))], sql)
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply the numbered SQL files in warehouse/migrations that this warehouse has not seen yet."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS meta.migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
-    )
-    done = {r[0] for r in con.execute("SELECT name FROM meta.migrations").fetchall()}
+    """Apply the numbered SQL files in warehouse/migrations that this warehouse has not seen yet
+    (each in its own transaction; two workers migrating at once: one applies, the other retries and
+    finds it done)."""
+    in_lake = is_lake(con)
+    key = "" if in_lake else " PRIMARY KEY"
+
+    def ensure_table() -> None:
+        con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS meta.migrations (name VARCHAR NOT NULL{key}, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+
+    in_transaction(con, ensure_table)
     applied = []
     for sql_file in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if sql_file.name in done:
-            continue
+
+        def apply(sql_file=sql_file) -> bool:
+            if con.execute("SELECT count(*) FROM meta.migrations WHERE name = ?", [sql_file.name]).fetchone()[0]:
+                return False
+            sql = sql_file.read_text()
+            con.execute(without_constraints(sql) if in_lake else sql)
+            con.execute("INSERT INTO meta.migrations VALUES (?, ?)", [sql_file.name, utcnow()])
+            return True
+
+        if in_transaction(con, apply):
+            applied.append(sql_file.name)
+            if sql_file.name in AFTER_MIGRATION:
+                AFTER_MIGRATION[sql_file.name](con)
+    return applied
+
+
+# --- transactions that meet another writer ------------------------------------------------------
+#
+# In a DuckLake several processes write at once, each in its own snapshot. A commit that meets
+# another's conflicting commit (both changed one table's rows: DuckLake tells at commit; or SQLite
+# refused a stale writer: "database is locked") fails as a whole, changing nothing: the transaction
+# is then run again from the start, on the newer state, until COMMIT_RETRY_SECONDS have passed.
+COMMIT_RETRY_SECONDS = 300.0
+_CONFLICT_WORDS = ("conflict", "database is locked", "could not serialize", "busy", "deadlock")
+
+
+def is_conflict(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and any(word in text for word in _CONFLICT_WORDS)
+
+
+def in_transaction(con, body, retry_seconds: float | None = None):
+    """Run `body()` in one transaction and commit it; on a commit conflict with another writer, run it
+    again (with a randomised, growing pause) until it commits or `retry_seconds` have passed."""
+    deadline = time.monotonic() + (COMMIT_RETRY_SECONDS if retry_seconds is None else retry_seconds)
+    pause = 0.05
+    while True:
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql_file.read_text())
-            con.execute("INSERT INTO meta.migrations VALUES (?, ?)", [sql_file.name, utcnow()])
+            result = body()
             con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        applied.append(sql_file.name)
-        if sql_file.name in AFTER_MIGRATION:
-            AFTER_MIGRATION[sql_file.name](con)
-    return applied
+            return result
+        except Exception as exc:
+            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
+                con.execute("ROLLBACK")
+            if not is_conflict(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 2.0)
+
+
+# Every ledger write rewrites this one row (migration 008) in the same transaction as its checks and
+# inserts. Two writers' transactions that both touched it cannot both commit (DuckLake refuses the
+# second: a conflict), so "is this content already in the ledger?" and the insert that follows are
+# atomic across processes and machines: the catalog keeps the ledger one row per load, not a lock.
+LEDGER_GUARD = "meta.ledger_guard"
+
+
+def _guard_ledger(con) -> None:
+    con.execute(f"UPDATE {LEDGER_GUARD} SET guard = guard")  # a rewrite is a change to DuckLake: it conflicts
+
+
+class LoadedConcurrently(RuntimeError):
+    """Another run recorded this very load (same source, key and content) first: nothing was written."""
+
+    def __init__(self, load_id: str, status: str):
+        super().__init__(f"{load_id} was {status} by another run meanwhile; nothing written again")
+        self.load_id, self.status = load_id, status
+
+
+def _already(con, load_id: str) -> str | None:
+    row = con.execute("SELECT status FROM meta.loads WHERE load_id = ?", [load_id]).fetchone()
+    return None if row is None else row[0]
 
 
 # --- the ledger ---------------------------------------------------------------------------------
@@ -290,15 +411,18 @@ def _insert_ledger(con, row: LedgerRow) -> None:
     con.execute(f"INSERT INTO meta.loads ({columns}) VALUES ({placeholders})", list(values.values()))
 
 
-def record(con, row: LedgerRow) -> None:
-    """Write a ledger row that publishes nothing (quarantined or skipped)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+def record(con, row: LedgerRow) -> bool:
+    """Write a ledger row that publishes nothing (quarantined or skipped); False if another run
+    recorded the same load first (then nothing is written)."""
+
+    def write() -> bool:
+        _guard_ledger(con)
+        if _already(con, row.load_id) is not None:
+            return False
         _insert_ledger(con, row)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        return True
+
+    return in_transaction(con, write)
 
 
 class PublishMismatch(RuntimeError):
@@ -384,23 +508,31 @@ def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, replaces_key: 
     """Insert the validated rows and their ledger row, superseding what they replace (the rule
     above), atomically. Raises PublishMismatch (and changes nothing) if the rows written are not the
     rows validated. `replaces_key`: False for sources that keep editions (a new edition under the
-    same key is published next to the earlier ones; only the same figures replace)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("staged_frame", frame.to_arrow())
-        superseded = superseded_by_publishing(con, table, row, replaces_key)
-        _retire(con, superseded, row.load_id)
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame")
-        con.unregister("staged_frame")
+    same key is published next to the earlier ones; only the same figures replace).
+
+    The whole check-and-write is one transaction that touches the ledger guard: when another run
+    commits a ledger write first, it is run again on the new state, and if that run recorded this
+    very load, LoadedConcurrently is raised (nothing written twice)."""
+    arrow = frame.to_arrow()
+
+    def write() -> Published:
+        _guard_ledger(con)
+        if (status := _already(con, row.load_id)) is not None:
+            raise LoadedConcurrently(row.load_id, status)
+        con.register("staged_frame", arrow)
+        try:
+            superseded = superseded_by_publishing(con, table, row, replaces_key)
+            _retire(con, superseded, row.load_id)
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame")
+        finally:
+            con.unregister("staged_frame")
         written = con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [row.load_id]).fetchone()[0]
         if written != len(frame) or written != row.rows_published:
             raise PublishMismatch(f"{row.load_id}: wrote {written} rows, validated {len(frame)}; nothing was published")
         _insert_ledger(con, row)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return Published(written, superseded)
+        return Published(written, superseded)
+
+    return in_transaction(con, write)
 
 
 def settle_published_overlaps(con) -> dict[str, str]:
@@ -425,36 +557,34 @@ def settle_published_overlaps(con) -> dict[str, str]:
         ).fetchall()
         for old, new in pairs:
             retired.setdefault(old, new)
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def write() -> None:
         for old, new in retired.items():
             _retire(con, [old], new)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+
+    in_transaction(con, write)
     return retired
 
 
 def replace_tables(con, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Replace the full contents of several tables in one transaction (used for marts)."""
-    counts = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def write() -> dict[str, int]:
+        counts = {}
         for table, frame in frames.items():
             con.execute(f"DELETE FROM {table}")
             if len(frame):
                 con.register("staged_frame", frame.to_arrow())
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame")
-                con.unregister("staged_frame")
+                try:
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame")
+                finally:
+                    con.unregister("staged_frame")
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             if counts[table] != len(frame):
                 raise PublishMismatch(f"{table}: wrote {counts[table]} rows, validated {len(frame)}")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return counts
+        return counts
+
+    return in_transaction(con, write)
 
 
 @dataclass(frozen=True)
@@ -512,12 +642,37 @@ def feed_validators(con, source: str, url: str) -> dict | None:
 
 
 def save_feed_validators(con, source: str, url: str, etag, last_modified, first_fetched, sha256, raw_path) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO meta.feed_validators "
-        "(source, url, etag, last_modified, first_fetched, content_sha256, raw_path, fetched_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [source, url, etag, last_modified, first_fetched, sha256, raw_path, utcnow()],
-    )
+    """One row per (source, url): the previous one replaced in the same transaction."""
+
+    def write() -> None:
+        con.execute("DELETE FROM meta.feed_validators WHERE source = ? AND url = ?", [source, url])
+        con.execute(
+            "INSERT INTO meta.feed_validators "
+            "(source, url, etag, last_modified, first_fetched, content_sha256, raw_path, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [source, url, etag, last_modified, first_fetched, sha256, raw_path, utcnow()],
+        )
+
+    in_transaction(con, write)
+
+
+def save_run(con, run_id: str, started_at, finished_at, state: str, summary_json: str) -> None:
+    """Record a run in meta.runs (its row replaced if the run is recorded again). In a DuckLake the
+    commit is labelled with the run id, so `aigap sql --as-of RUN` finds the snapshot it left."""
+
+    def write() -> None:
+        con.execute("DELETE FROM meta.runs WHERE run_id = ?", [run_id])
+        con.execute(
+            "INSERT INTO meta.runs (run_id, started_at, finished_at, state, summary) VALUES (?, ?, ?, ?, ?)",
+            [run_id, started_at, finished_at, state, summary_json],
+        )
+        if is_lake(con):
+            con.execute(
+                f"CALL {lake.ALIAS}.set_commit_message('aigap', ?, extra_info => ?)",
+                [f"run {run_id}", json.dumps({"run_id": run_id})],
+            )
+
+    in_transaction(con, write)
 
 
 def read_table(con, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -536,7 +691,12 @@ def file_stats(con, source: str) -> dict[tuple[str, str], tuple[int, int, str]]:
 
 
 def save_file_stat(con, source: str, snapshot_key: str, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+    # delete + insert, not INSERT OR REPLACE: a lake has no primary keys (the caller's transaction
+    # makes the pair atomic)
     con.execute(
-        "INSERT OR REPLACE INTO meta.file_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "DELETE FROM meta.file_stats WHERE source = ? AND snapshot_key = ? AND path = ?", [source, snapshot_key, path]
+    )
+    con.execute(
+        "INSERT INTO meta.file_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
         [source, snapshot_key, path, size, mtime_ns, sha256, utcnow()],
     )

@@ -1,0 +1,278 @@
+"""The DuckLake warehouse: migrations, readers that never block the writer, one ledger row per load
+across processes, time travel, retention, `aigap sql`, and converting a DuckDB file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from warehouse import history, lake, store
+
+AIGAP = Path(sys.executable).with_name("aigap")
+
+
+def ledger_row(load_id: str, rows: int, day: date = date(2024, 7, 1), source: str = "open-llm-v2-archive"):
+    now = store.utcnow()
+    return store.LedgerRow(
+        load_id, source, f"key-{load_id}", day, load_id.ljust(64, "0"), "published", rows, rows, None, None, None,
+        None, now, now,
+    )  # fmt: skip
+
+
+def board(load_id: str, day: date, rows: int, source: str = "open-llm-v2-archive") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "load_id": [load_id] * rows,
+            "source": [source] * rows,
+            "snapshot_key": [f"key-{load_id}"] * rows,
+            "snapshot_date": [day] * rows,
+            "model_id": [f"org/model-{i}" for i in range(rows)],
+            "average": [float(i) for i in range(rows)],
+        }
+    )
+
+
+def publish(warehouse: Path, load_id: str, day: date, rows: int):
+    with store.connect(warehouse) as con:
+        return store.publish(con, "core.open_llm_v2_entries", board(load_id, day, rows), ledger_row(load_id, rows, day))
+
+
+@pytest.fixture(scope="module")
+def migrated_lake(tmp_path_factory) -> Path:
+    """A lake with every migration applied, made once (migrating costs seconds), copied per test."""
+    path = tmp_path_factory.mktemp("template") / "aigap.ducklake"
+    with store.connect(path) as con:
+        store.migrate(con)
+    return path
+
+
+@pytest.fixture
+def warehouse(migrated_lake, tmp_path) -> Path:
+    path = tmp_path / "w" / "aigap.ducklake"
+    path.parent.mkdir()
+    for name in (migrated_lake.name, migrated_lake.name + "-wal"):  # the catalog and its write-ahead log
+        if (migrated_lake.parent / name).exists():
+            shutil.copy(migrated_lake.parent / name, path.parent / name)
+    shutil.copytree(migrated_lake.with_name(migrated_lake.name + ".files"), path.with_name(path.name + ".files"))
+    return path
+
+
+def test_the_default_warehouse_is_a_lake_with_every_table_and_comment(warehouse):
+    assert not lake.is_plain(warehouse) and lake.is_plain(Path("x/aigap.duckdb"))
+    assert warehouse.exists() and warehouse.with_name("aigap.ducklake.files").is_dir()
+    with store.connect(warehouse, read_only=True) as con:
+        assert store.is_lake(con)
+        tables = {
+            r[0]
+            for r in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()
+        }
+        assert {"meta.loads", "meta.runs", "core.open_llm_v2_entries", "marts.gap", "marts.latest_gap"} <= tables
+        comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'loads'")
+        assert comment.fetchone()[0].startswith("Load ledger")
+        assert con.execute("SELECT count(*) FROM meta.migrations").fetchone()[0] == len(
+            list(store.MIGRATIONS_DIR.glob("*.sql"))
+        )
+    # the SQLite catalog is in WAL mode: a reader never makes a commit fail
+    assert lake.in_wal_mode(warehouse)
+
+
+def test_constraints_a_lake_cannot_hold_are_removed_from_its_ddl():
+    sql = (
+        "CREATE TABLE t (id VARCHAR PRIMARY KEY, s VARCHAR NOT NULL CHECK (s IN ('a', 'b')), n INT,\n"
+        "    PRIMARY KEY (id, n));"
+    )
+    assert store.without_constraints(sql) == "CREATE TABLE t (id VARCHAR, s VARCHAR NOT NULL, n INT);"
+    comment = "COMMENT ON COLUMN t.id IS 'unique per table; a check (of sorts) -- and a PRIMARY KEY of it';"
+    assert store.without_constraints(comment) == comment  # words inside a literal stay
+    commented = "-- the row's value\nCREATE TABLE g (x INT PRIMARY KEY);\nCOMMENT ON TABLE g IS 'it''s -- here';"
+    assert store.without_constraints(commented) == "\nCREATE TABLE g (x INT);\nCOMMENT ON TABLE g IS 'it''s -- here';"
+
+
+def test_a_reader_inside_a_transaction_neither_blocks_the_writer_nor_sees_its_commit(warehouse):
+    publish(warehouse, "a", date(2024, 7, 1), 3)
+    with store.connect(warehouse, read_only=True) as reader:
+        reader.execute("BEGIN TRANSACTION")
+        assert reader.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
+        publish(warehouse, "b", date(2024, 7, 2), 5)  # commits while the reader's transaction is open
+        with store.connect(warehouse) as con:
+            store.replace_tables(con, {"marts.gap": pl.DataFrame()})
+        assert reader.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
+        reader.execute("COMMIT")
+        assert reader.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 8
+
+
+def _publish_same(args) -> str:
+    warehouse, barrier = args
+    barrier.wait()
+    try:
+        publish(Path(warehouse), "same", date(2024, 7, 3), 4)
+        return "published"
+    except store.LoadedConcurrently:
+        return "already"
+
+
+def test_two_processes_publishing_one_load_record_it_once(warehouse):
+    with multiprocessing.Manager() as manager:
+        barrier = manager.Barrier(3)
+        with multiprocessing.get_context("spawn").Pool(3) as pool:
+            outcomes = pool.map(_publish_same, [(str(warehouse), barrier)] * 3)
+    assert sorted(outcomes) == ["already", "already", "published"]
+    with store.connect(warehouse, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM meta.loads WHERE load_id = 'same'").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 4
+
+
+def _save_run(warehouse: Path, run_id: str) -> None:
+    with store.connect(warehouse) as con:
+        now = store.utcnow()
+        store.save_run(con, run_id, now, now, "ok", "{}")
+
+
+def test_as_of_a_run_reads_the_warehouse_as_that_run_left_it(warehouse):
+    publish(warehouse, "a", date(2024, 7, 1), 3)
+    _save_run(warehouse, "run-1")
+    publish(warehouse, "b", date(2024, 7, 2), 5)
+    _save_run(warehouse, "run-2")
+    with store.connect(warehouse, read_only=True) as con:
+        assert [(r.run_id, r.snapshot_id is not None) for r in history.runs(con)] == [("run-1", True), ("run-2", True)]
+        first, said = history.resolve(con, "run-1")
+        assert "run run-1" in said
+        with pytest.raises(history.UnknownAsOf, match="neither a run id"):
+            history.resolve(con, "no-such-run")
+        with pytest.raises(history.UnknownAsOf, match="no snapshot at or before"):
+            history.resolve(con, "2001-01-01")
+        latest, _ = history.resolve(con, (datetime.now(UTC) + timedelta(minutes=1)).isoformat())
+    with store.connect(warehouse, snapshot=first) as con:
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
+        assert con.execute("SELECT list(run_id) FROM meta.runs").fetchone()[0] == ["run-1"]
+    with store.connect(warehouse, snapshot=latest) as con:
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 8
+
+
+def test_expire_keeps_recent_snapshots_and_every_runs_snapshot(warehouse):
+    publish(warehouse, "a", date(2024, 7, 1), 3)
+    _save_run(warehouse, "run-1")
+    publish(warehouse, "b", date(2024, 7, 2), 5)
+    publish(warehouse, "c", date(2024, 7, 3), 2)
+    with store.connect(warehouse) as con:
+        assert history.plan_expiry(con).expired == []  # everything is younger than 90 days
+        later = datetime.now(UTC) + timedelta(days=91)
+        plan = history.plan_expiry(con, now=later)
+        run_snapshot, _ = history.resolve(con, "run-1")
+        assert plan.expired and run_snapshot not in plan.expired
+        history.expire(con, plan)
+        assert history.plan_expiry(con, now=later).expired == []
+        assert run_snapshot in history.plan_expiry(con, now=later, run_days=30).expired  # opted in: runs too
+    with store.connect(warehouse, snapshot=run_snapshot) as con:  # the run's snapshot still reads
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
+    with store.connect(warehouse, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 10
+
+
+def sql(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(AIGAP), "sql", *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_aigap_sql_runs_a_query_read_only_with_passthrough_arguments_and_as_of(warehouse):
+    publish(warehouse, "a", date(2024, 7, 1), 3)
+    _save_run(warehouse, "run-1")
+    publish(warehouse, "b", date(2024, 7, 2), 5)
+    query = "select count(*) from core.open_llm_v2_entries"
+    now = sql("--warehouse", str(warehouse), "-csv", "-noheader", "-c", query)
+    assert (now.returncode, now.stdout.strip()) == (0, "8"), now.stderr
+    then = sql("--warehouse", str(warehouse), "--as-of", "run-1", "-csv", "-noheader", "-c", query)
+    assert (then.returncode, then.stdout.strip()) == (0, "3"), then.stderr
+    write = sql("--warehouse", str(warehouse), "-c", "delete from core.open_llm_v2_entries")
+    assert write.returncode != 0 and "read-only" in (write.stdout + write.stderr).lower()
+    missing = sql("--warehouse", str(warehouse), "--as-of", "nope", "-c", query)
+    assert missing.returncode == 2 and "aigap status" in missing.stderr
+
+
+def test_status_lists_the_runs_as_of_can_read(warehouse):
+    _save_run(warehouse, "run-1")
+    shown = subprocess.run(
+        [str(AIGAP), "status", "--warehouse", str(warehouse)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "runs readable with `aigap sql --as-of RUN` (1 of 1" in shown.stdout and "run-1" in shown.stdout
+
+
+def test_migrate_converts_a_duckdb_file_with_every_table_and_the_raw_landing(bundled_run, tmp_path):
+    plain, _ = bundled_run
+    target = tmp_path / "lake" / "aigap.ducklake"
+    done = subprocess.run(
+        [str(AIGAP), "migrate", "--from", str(plain), "--warehouse", str(target)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(plain), read_only=True) as old, store.connect(target, read_only=True) as new:
+        tables = old.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_schema IN ('meta', 'core', 'marts') AND table_name NOT IN ('migrations', 'ledger_guard')"
+        ).fetchall()
+        assert len(tables) > 10
+        for (table,) in tables:
+            assert (
+                old.execute(f"SELECT count(*) FROM {table}").fetchone()
+                == new.execute(f"SELECT count(*) FROM {table}").fetchone()
+            ), table
+        raw = [r[0] for r in new.execute("SELECT raw_path FROM meta.loads WHERE raw_path IS NOT NULL").fetchall()]
+    assert raw and all((target.parent / p).is_file() for p in raw)
+    # the ready queries run through `aigap sql` on the lake, unchanged
+    for query in sorted((Path(__file__).resolve().parents[1] / "warehouse" / "queries").glob("*.sql")):
+        result = sql("--warehouse", str(target), "-csv", "-c", f".read {query}")
+        assert result.returncode == 0 and "Error" not in result.stderr, (query.name, result.stderr)
+        assert len(list(csv.reader(io.StringIO(result.stdout)))) > 1, query.name
+
+
+KILLED_MID_PUBLISH = """
+import os, signal, sys, time
+from datetime import date
+from pathlib import Path
+sys.path.insert(0, {tests!r}); sys.path.insert(0, {root!r})
+from warehouse import store
+import test_lake
+real = store._insert_ledger
+def insert_then_wait(con, row):  # the rows are written, the transaction is open: now die
+    real(con, row)
+    Path({marker!r}).touch()
+    time.sleep(120)
+store._insert_ledger = insert_then_wait
+test_lake.publish(Path({warehouse!r}), "killed", date(2024, 7, 9), 5000)
+"""
+
+
+def test_a_publisher_killed_mid_transaction_leaves_the_lake_whole_and_the_rerun_completes(warehouse, tmp_path):
+    publish(warehouse, "a", date(2024, 7, 1), 3)
+    marker = tmp_path / "inside-the-transaction"
+    script = KILLED_MID_PUBLISH.format(
+        tests=str(Path(__file__).parent), root=str(Path(__file__).parents[1]), marker=str(marker),
+        warehouse=str(warehouse),
+    )  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-c", script])
+    deadline = datetime.now(UTC) + timedelta(seconds=120)
+    while not marker.exists() and process.poll() is None and datetime.now(UTC) < deadline:
+        time.sleep(0.1)
+    assert marker.exists(), "the publisher never got inside its transaction"
+    process.kill()  # SIGKILL: no rollback, no clean-up, as a machine that loses power
+    process.wait(timeout=30)
+    with store.connect(warehouse, read_only=True) as con:  # the catalog opens and holds what was committed
+        assert con.execute("SELECT list(load_id ORDER BY load_id) FROM meta.loads").fetchone()[0] == ["a"]
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
+    publish(warehouse, "killed", date(2024, 7, 9), 5000)  # the rerun publishes it whole
+    with store.connect(warehouse, read_only=True) as con:
+        assert (
+            con.execute("SELECT count(*) FROM core.open_llm_v2_entries WHERE load_id = 'killed'").fetchone()[0] == 5000
+        )
+        assert con.execute("SELECT count(*) FROM meta.loads").fetchone()[0] == 2

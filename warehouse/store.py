@@ -23,6 +23,7 @@ import os
 import random
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,6 +145,9 @@ def make_load_id(source: str, snapshot_key: str, sha256: str) -> str:
     return f"{source}:{snapshot_key}@{sha256[:12]}"
 
 
+_CONNECT_LOCK = threading.Lock()
+
+
 @contextmanager
 def connect(
     path: Path, read_only: bool = False, wait_seconds: float = 60.0, snapshot: int | None = None
@@ -167,7 +171,8 @@ def connect(
     delay = 0.1
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            with _CONNECT_LOCK:  # DuckDB's instance cache races when threads open one file at once
+                con = duckdb.connect(str(path), read_only=read_only)
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():

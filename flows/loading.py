@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -96,12 +95,6 @@ def fetch(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     return land(raw_dir(warehouse), ref.source, ref.key, adapter.fetch(ref))
 
 
-# Feeds are fetched on several threads (`fetch_and_stage`). DuckDB raises "Unique file handle
-# conflict" when one thread opens the warehouse file while another closes it, so their short
-# ledger reads and writes take turns; the HTTP requests in between still overlap.
-_FEED_LEDGER = threading.Lock()
-
-
 def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     """GET a feed URL, sending the ETag / Last-Modified of the last fetch (conditional GET).
 
@@ -110,7 +103,7 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     retrieved (a funding URL without an edition in its path is dated by it); Last-Modified is kept
     only to be sent back.
     """
-    with _FEED_LEDGER, store.connect(warehouse) as con:
+    with store.connect(warehouse) as con:
         previous = store.feed_validators(con, ref.source, ref.location)
     if previous and not (warehouse.parent / previous["raw_path"]).exists():
         previous = None  # the raw file is gone: fetch in full
@@ -122,7 +115,7 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
         if previous and sha256_of(data) == previous["content_sha256"]:
             first_fetched = previous["first_fetched"]  # same bytes served again without validators
     landed = land(raw_dir(warehouse), ref.source, ref.key, data)
-    with _FEED_LEDGER, store.connect(warehouse) as con:
+    with store.connect(warehouse) as con:
         store.save_feed_validators(
             con, ref.source, ref.location, fetched.etag, fetched.last_modified, first_fetched, landed.sha256,
             landed.path.relative_to(warehouse.parent).as_posix(),

@@ -171,7 +171,7 @@ def connect(
     delay = 0.1
     while True:
         try:
-            with _CONNECT_LOCK:  # DuckDB's instance cache races when threads open one file at once
+            with _CONNECT_LOCK:  # DuckDB fails when one thread opens a file while another closes it
                 con = duckdb.connect(str(path), read_only=read_only)
             break
         except duckdb.IOException as exc:
@@ -192,7 +192,8 @@ def connect(
     try:
         yield con
     finally:
-        con.close()
+        with _CONNECT_LOCK:
+            con.close()
 
 
 # Data fixes that follow a migration (Python, because they apply a rule declared here).

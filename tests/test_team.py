@@ -23,6 +23,8 @@ from conftest import ARCHIVE, ROOT
 from postgres_server import REQUIRE_ENV, PostgresServer, binaries
 from prefect_stack import PrefectStack, free_port
 
+pytestmark = pytest.mark.team  # `uv run pytest -m team` (.ci/run runs it after the suite)
+
 V2 = "open-llm-v2-archive"
 FUNDING = "funding-ai-index"
 FIRST, SECOND = "scraped/2024-07-13.csv", "scraped/2024-08-30.csv"  # the two smallest real snapshots

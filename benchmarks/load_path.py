@@ -194,8 +194,13 @@ def published(output: str) -> int:
 # --- the benchmark -------------------------------------------------------------------------------
 
 
-def measure(n: int, order: list[Template], work: Path) -> dict:
-    folder, warehouse = work / f"n{n}" / "snapshots", work / f"n{n}" / "warehouse" / "aigap.duckdb"
+# The warehouse kinds a run can write (warehouse/lake.py): the default DuckLake, or a plain DuckDB file.
+WAREHOUSE_NAMES = {"lake": "aigap.ducklake", "file": "aigap.duckdb"}
+
+
+def measure(n: int, order: list[Template], work: Path, storage: str = "lake") -> dict:
+    folder = work / f"n{n}" / "snapshots"
+    warehouse = work / f"n{n}" / "warehouse" / WAREHOUSE_NAMES[storage]
     if folder.parent.exists():
         shutil.rmtree(folder.parent)
     paths = write_snapshots(folder, 0, n, order)
@@ -278,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="15,190,500", help="comma-separated N (default: 15,190,500)")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--storage", choices=sorted(WAREHOUSE_NAMES), default="lake",
+                        help="the warehouse written: the default DuckLake, or a plain DuckDB file")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -288,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for n in sizes:
             print(f"N = {n}: building {n} snapshots, then backfill, +1, no-op ...", file=sys.stderr, flush=True)
-            results.append(measure(n, order, work))
+            results.append(measure(n, order, work, args.storage))
             print(report(results[-1:]), file=sys.stderr, flush=True)
     finally:
         if args.keep is None:

@@ -343,7 +343,8 @@ def pipeline(
 ):
     """Load every selected source through the quality gate, then recompute the marts.
 
-    warehouse: DuckDB file (default: $AIGAP_WAREHOUSE or warehouse/aigap.duckdb).
+    warehouse: the warehouse (default: $AIGAP_WAREHOUSE or warehouse/aigap.ducklake;
+        a path ending in .duckdb is a plain DuckDB file).
     locations: NAME -> directory, file or URL, overriding a source's default location.
     only: run just these sources (marts are always recomputed from everything published).
         Without `only`, every source meant for the default run (or named in `locations`).

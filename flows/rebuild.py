@@ -29,7 +29,8 @@ def rebuild(warehouse) -> MartsOutcome:
 def rebuild_marts(warehouse: str | None = None):
     """Recompute, gate and replace every mart from the published core tables (whatever changed).
 
-    warehouse: DuckDB file (default: $AIGAP_WAREHOUSE or warehouse/aigap.duckdb).
+    warehouse: the warehouse (default: $AIGAP_WAREHOUSE or warehouse/aigap.ducklake;
+        a path ending in .duckdb is a plain DuckDB file).
     """
     log = get_run_logger()
     path = warehouse_path(warehouse)

@@ -165,13 +165,14 @@ def known_without_reading(refs: list[SnapshotRef], warehouse: Path) -> list[Load
     """For each ref (all of one source), the skip when the ledger already holds its content, told
     without reading a byte: a key that names immutable content (a Hub revision) is in the ledger; or a
     local file's path, size and mtime are those it had when last read (meta.file_stats), and that
-    content under this key is known (the same rule as after reading: store.find_known). None: the
+    content under this key is known (the same rule as after reading: store.known_among). None: the
     snapshot must be fetched (and its bytes decide). A URL is always asked (conditional GET)."""
     if not refs:
         return []
     adapter = registry()[refs[0].source]
     with store.connect(warehouse) as con:
         stats = store.file_stats(con, adapter.name)
+        ledger = {} if adapter.immutable_keys else store.ledger_by_key(con, adapter.name)
         skips: list[LoadOutcome | None] = []
         for ref in refs:
             known = None
@@ -181,7 +182,7 @@ def known_without_reading(refs: list[SnapshotRef], warehouse: Path) -> list[Load
                 path, size, mtime_ns = stat
                 seen = stats.get((ref.key, path))
                 if seen is not None and seen[:2] == (size, mtime_ns):
-                    known = store.find_known(con, ref.source, ref.key, seen[2])
+                    known = store.known_among(ledger.get(ref.key, []), seen[2])
             skips.append(None if known is None else _skip_known(ref, known))
     return skips
 

@@ -336,7 +336,31 @@ def _load(row) -> dict | None:
 
 
 def find_known(con, source: str, snapshot_key: str, sha256: str) -> dict | None:
-    """The ledger row that makes this content under this key known, so that it is not loaded again.
+    """The ledger row that makes this content under this key known, so that it is not loaded again
+    (the rule: `known_among`)."""
+    return known_among(ledger_by_key(con, source, snapshot_key).get(snapshot_key, []), sha256)
+
+
+_LEDGER_COLUMNS = "load_id, status, finished_at, superseded_by, content_sha256, reasons"
+
+
+def ledger_by_key(con, source: str, snapshot_key: str | None = None) -> dict[str, list[tuple]]:
+    """A source's ledger rows (or one key's) by snapshot key, newest first: one query for a whole
+    source, so that telling hundreds of known files costs one round trip to the catalog, not one each."""
+    where, params = "source = ?", [source]
+    if snapshot_key is not None:
+        where, params = where + " AND snapshot_key = ?", [*params, snapshot_key]
+    rows = con.execute(
+        f"SELECT snapshot_key, {_LEDGER_COLUMNS} FROM meta.loads WHERE {where} ORDER BY finished_at DESC", params
+    ).fetchall()
+    by_key: dict[str, list[tuple]] = {}
+    for key, *row in rows:
+        by_key.setdefault(key, []).append(tuple(row))
+    return by_key
+
+
+def known_among(rows: list[tuple], sha256: str) -> dict | None:
+    """Of one key's ledger rows (newest first), the one that makes this content known.
 
     Known: the latest content seen under the key is this one (published, superseded by another key,
     quarantined or skipped: nothing changed since), or this content is what the key publishes now.
@@ -344,21 +368,10 @@ def find_known(con, source: str, snapshot_key: str, sha256: str) -> dict | None:
     to earlier bytes: seen before is not published now), and content held back only because two
     contents claimed one snapshot in one run (the next run looks again).
     """
-    columns = "load_id, status, finished_at, superseded_by"
-    latest = con.execute(
-        f"SELECT {columns}, content_sha256, reasons FROM meta.loads WHERE source = ? AND snapshot_key = ? "
-        "ORDER BY finished_at DESC LIMIT 1",
-        [source, snapshot_key],
-    ).fetchone()
-    if latest is not None and latest[4] == sha256 and not _conflict_only(latest[1], latest[5]):
-        return _load(latest[:4])
-    return _load(
-        con.execute(
-            f"SELECT {columns} FROM meta.loads WHERE source = ? AND snapshot_key = ? AND content_sha256 = ? "
-            "AND status = 'published'",
-            [source, snapshot_key, sha256],
-        ).fetchone()
-    )
+    if rows and rows[0][4] == sha256 and not _conflict_only(rows[0][1], rows[0][5]):
+        return _load(rows[0][:4])
+    published = next((row for row in rows if row[4] == sha256 and row[1] == "published"), None)
+    return _load(published[:4]) if published else None
 
 
 def new_load_id(con, source: str, snapshot_key: str, sha256: str) -> str:

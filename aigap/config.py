@@ -13,14 +13,43 @@ WAREHOUSE_ENV = "AIGAP_WAREHOUSE"
 
 
 def warehouse_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The DuckDB file to use: an explicit path, else $AIGAP_WAREHOUSE, else warehouse/aigap.duckdb."""
+    """The warehouse to use: an explicit path, else $AIGAP_WAREHOUSE, else warehouse/aigap.ducklake."""
     chosen = explicit or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
     return Path(chosen).expanduser().resolve()
 
 
+RAW_DIR_ENV = "AIGAP_RAW_DIR"
+
+
 def raw_dir(warehouse: Path) -> Path:
-    """Immutable, content-addressed landing folder next to the warehouse file."""
-    return warehouse.parent / "raw"
+    """Immutable, content-addressed landing folder: $AIGAP_RAW_DIR (one landing several workers
+    share, mounted at the same path on each), else `raw/` next to the warehouse."""
+    chosen = os.environ.get(RAW_DIR_ENV)
+    return Path(chosen).expanduser().resolve() if chosen else warehouse.parent / "raw"
+
+
+# A landing other workers write into at the same time: only leftovers this old are a dead run's.
+SHARED_LANDING_LEFTOVER_SECONDS = 24 * 3600
+
+
+def landing_leftover_age(warehouse: Path) -> float:
+    """How old a half-written landing must be before a run removes it: any age in the warehouse's own
+    landing (the run lock excludes every other writer), a day in a shared one ($AIGAP_RAW_DIR)."""
+    return SHARED_LANDING_LEFTOVER_SECONDS if os.environ.get(RAW_DIR_ENV) else 0.0
+
+
+def ledger_raw_path(warehouse: Path, landed: Path) -> str:
+    """How the ledger names a landed file: relative to the warehouse folder when it lies inside
+    (a folder moved or copied whole still finds it), else absolute (a shared landing)."""
+    try:
+        return landed.relative_to(warehouse.parent).as_posix()
+    except ValueError:
+        return landed.resolve().as_posix()
+
+
+def landed_path(warehouse: Path, raw_path: str) -> Path:
+    """The file a ledger `raw_path` names (the inverse of `ledger_raw_path`)."""
+    return warehouse.parent / raw_path  # an absolute raw_path stays itself
 
 
 def staging_dir(warehouse: Path) -> Path:

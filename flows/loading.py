@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from aigap.config import raw_dir, staging_dir
+from aigap.config import landed_path, landing_leftover_age, ledger_raw_path, raw_dir, staging_dir
 from expectations import gate
 from expectations.gate import GateReport
 from sources import registry
@@ -105,11 +105,11 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     """
     with store.connect(warehouse) as con:
         previous = store.feed_validators(con, ref.source, ref.location)
-    if previous and not (warehouse.parent / previous["raw_path"]).exists():
+    if previous and not landed_path(warehouse, previous["raw_path"]).exists():
         previous = None  # the raw file is gone: fetch in full
     fetched = registry()[ref.source].fetch_conditional(ref, previous)
     if fetched.not_modified and previous:
-        data, first_fetched = (warehouse.parent / previous["raw_path"]).read_bytes(), previous["first_fetched"]
+        data, first_fetched = landed_path(warehouse, previous["raw_path"]).read_bytes(), previous["first_fetched"]
     else:
         data, first_fetched = fetched.content or b"", _today()
         if previous and sha256_of(data) == previous["content_sha256"]:
@@ -118,7 +118,7 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     with store.connect(warehouse) as con:
         store.save_feed_validators(
             con, ref.source, ref.location, fetched.etag, fetched.last_modified, first_fetched, landed.sha256,
-            landed.path.relative_to(warehouse.parent).as_posix(),
+            ledger_raw_path(warehouse, landed.path),
         )  # fmt: skip
     return replace(landed, first_fetched=first_fetched)
 
@@ -420,7 +420,7 @@ def _ledger_row(ref, landed, staged, warehouse, status, started_at, flow_run_id,
         rows_published=published,
         reasons=reasons,
         details=staged.details or None,
-        raw_path=landed.path.relative_to(warehouse.parent).as_posix(),
+        raw_path=ledger_raw_path(warehouse, landed.path),
         flow_run_id=flow_run_id,
         started_at=started_at,
         finished_at=store.utcnow(),
@@ -572,4 +572,4 @@ def clear_staging(warehouse: Path) -> None:
     Called at the start and the end of every run, while it holds the run lock (flows/writer.py), so
     the staging folder only ever holds the current run's files."""
     shutil.rmtree(staging_dir(warehouse), ignore_errors=True)
-    remove_partial_landings(raw_dir(warehouse))
+    remove_partial_landings(raw_dir(warehouse), landing_leftover_age(warehouse))

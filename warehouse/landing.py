@@ -8,10 +8,12 @@ temporary file, which the next run removes (`remove_partial_landings`) before it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -59,11 +61,15 @@ def land(raw_root: Path, source: str, snapshot_key: str, data: bytes) -> LandedF
     return LandedFile(target, digest, len(data))
 
 
-def remove_partial_landings(raw_root: Path) -> int:
-    """Delete temporary files a killed run left half-written (call only while holding the run lock)."""
+def remove_partial_landings(raw_root: Path, min_age_seconds: float = 0.0) -> int:
+    """Delete temporary files a killed run left half-written (call only while holding the run lock).
+    `min_age_seconds`: leave younger ones, for a landing other workers write into at the same time."""
     removed = 0
     if raw_root.exists():
+        now = time.time()
         for leftover in raw_root.glob("*/.landing-*"):
-            leftover.unlink(missing_ok=True)
-            removed += 1
+            with contextlib.suppress(FileNotFoundError):
+                if now - leftover.stat().st_mtime >= min_age_seconds:
+                    leftover.unlink(missing_ok=True)
+                    removed += 1
     return removed

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from aigap.bytecode import ensure_compiled
+from warehouse import store
 
 ensure_compiled()  # the Prefect servers and workers the tests start import from compiled bytecode
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -111,6 +112,15 @@ def bundled_copy(bundled_run, tmp_path) -> Path:
     folder = tmp_path / "bundled"
     shutil.copytree(source.parent, folder, ignore=shutil.ignore_patterns("*.lock", "staging"))
     return folder / source.name
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    """An empty, migrated plain-file warehouse for a test that loads into it."""
+    path = tmp_path / "w.duckdb"
+    with store.connect(path) as con:
+        store.migrate(con)
+    return path
 
 
 @pytest.fixture

@@ -176,14 +176,6 @@ def feed():
     server.server_close()
 
 
-@pytest.fixture
-def warehouse(tmp_path):
-    path = tmp_path / "w.duckdb"
-    with store.connect(path) as con:
-        store.migrate(con)
-    return path
-
-
 def test_feed_url_changed_unchanged_and_changed_again(prefect_harness, feed, tmp_path, monkeypatch):
     warehouse = tmp_path / "w.duckdb"
     monkeypatch.setattr(loading, "_today", lambda: date(2025, 4, 16))

@@ -41,14 +41,6 @@ def server():
     running.server_close()
 
 
-@pytest.fixture
-def warehouse(tmp_path):
-    path = tmp_path / "w.duckdb"
-    with store.connect(path) as con:
-        store.migrate(con)
-    return path
-
-
 def quarantined(source: str, key: str, data: bytes, warehouse: Path, tmp_path: Path) -> list[str]:
     """Stage a hostile file as `source` would; its reasons, after checking it is quarantined with a ledger row."""
     path = tmp_path / "in" / key

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from expectations.gate import GateReport
 from flows import loading
@@ -88,14 +87,6 @@ def revised(name: str) -> str:
     assert len(lines) == frame.height + 1  # one line per row
     best = frame["average"].arg_max()
     return "".join(line for i, line in enumerate(lines) if i != best + 1)
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    path = tmp_path / "w.duckdb"
-    with store.connect(path) as con:
-        store.migrate(con)
-    return path
 
 
 def test_marts_refreshed_step_by_step_equal_a_full_rebuild(tmp_path, warehouse):

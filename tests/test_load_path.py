@@ -16,19 +16,10 @@ from flows import loading
 from sources import registry
 from sources.base import GateContext, SnapshotUnavailable
 from sources.open_llm_v2_archive import OpenLLMv2Archive
-from warehouse import store
 
 SOURCE = "open-llm-v2-archive"
 V2 = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v2_archive"
 TODAY = date(2026, 11, 23)
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    path = tmp_path / "w.duckdb"
-    with store.connect(path) as con:
-        store.migrate(con)
-    return path
 
 
 @pytest.fixture

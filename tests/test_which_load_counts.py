@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-import pytest
 from conftest import query
 
 from flows import loading
@@ -36,14 +35,6 @@ def revised(text: str) -> str:
     old = ",37712,"
     assert text.count(old) == 1
     return text.replace(old, ",37800,")
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    path = tmp_path / "w.duckdb"
-    with store.connect(path) as con:
-        store.migrate(con)
-    return path
 
 
 def load(source: str, folder: Path, key: str, warehouse: Path) -> loading.LoadOutcome:

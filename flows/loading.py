@@ -18,7 +18,6 @@ load counts among runs is the store's rule (warehouse/store.py, "which load coun
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -480,10 +479,6 @@ def skip_duplicate_content(ref, landed, warehouse: Path, started_at, flow_run_id
     staged = Staged(load_id, ref.snapshot_date, details={"same_content_as": same_as})
     store.record(con, _ledger_row(ref, landed, staged, warehouse, "skipped", started_at, flow_run_id))
     return LoadOutcome(ref.source, ref.key, ref.snapshot_date, "skipped", load_id, note=f"same content as {same_as}")
-
-
-def reasons_json(outcome: LoadOutcome) -> str:
-    return json.dumps(outcome.reasons)
 
 
 @dataclass(frozen=True)

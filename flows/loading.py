@@ -122,22 +122,20 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     return replace(landed, first_fetched=first_fetched)
 
 
-def known_outcome(ref: SnapshotRef, landed: LandedFile | None, warehouse: Path, con=None) -> LoadOutcome | None:
-    """If this content under this key needs no loading (store.find_known), the skip that says why.
+def known_outcome(
+    ref: SnapshotRef, landed: LandedFile | None, warehouse: Path, ledger: store.SourceLedger | None = None
+) -> LoadOutcome | None:
+    """If this content under this key needs no loading (store.SourceLedger.known), the skip that says why.
 
-    Without `landed` (before fetching), only a source with immutable keys can tell.
-    """
-    if landed is None and not registry()[ref.source].immutable_keys:
+    Without `landed` (before fetching), only a source with immutable keys can tell. `ledger`: the
+    source's ledger as read for the batch (else this key's is read)."""
+    immutable = registry()[ref.source].immutable_keys
+    if landed is None and not immutable:
         return None  # a file may have changed under its name: only its bytes can tell
-    if con is None:
+    if ledger is None:
         with store.connect(warehouse) as con:
-            return known_outcome(ref, landed, warehouse, con)
-    if landed is not None:
-        known = store.find_known(con, ref.source, ref.key, landed.sha256)
-    elif registry()[ref.source].immutable_keys:
-        known = store.find_key(con, ref.source, ref.key)
-    else:
-        known = None
+            ledger = store.SourceLedger.read(con, ref.source, ref.key)
+    known = ledger.known(ref.key, landed.sha256) if landed is not None else ledger.latest_of_key(ref.key)
     return None if known is None else _skip_known(ref, known)
 
 
@@ -164,41 +162,39 @@ def known_without_reading(refs: list[SnapshotRef], warehouse: Path) -> list[Load
     """For each ref (all of one source), the skip when the ledger already holds its content, told
     without reading a byte: a key that names immutable content (a Hub revision) is in the ledger; or a
     local file's path, size and mtime are those it had when last read (meta.file_stats), and that
-    content under this key is known (the same rule as after reading: store.known_among). None: the
+    content under this key is known (the same rule as after reading: SourceLedger.known). None: the
     snapshot must be fetched (and its bytes decide). A URL is always asked (conditional GET)."""
     if not refs:
         return []
     adapter = registry()[refs[0].source]
     with store.connect(warehouse) as con:
-        stats = store.file_stats(con, adapter.name)
-        ledger = {} if adapter.immutable_keys else store.ledger_by_key(con, adapter.name)
-        skips: list[LoadOutcome | None] = []
-        for ref in refs:
-            known = None
-            if adapter.immutable_keys:
-                known = store.find_key(con, ref.source, ref.key)
-            elif (stat := file_stat(ref)) is not None:
-                path, size, mtime_ns = stat
-                seen = stats.get((ref.key, path))
-                if seen is not None and seen[:2] == (size, mtime_ns):
-                    known = store.known_among(ledger.get(ref.key, []), seen[2])
-            skips.append(None if known is None else _skip_known(ref, known))
+        stats = {} if adapter.immutable_keys else store.file_stats(con, adapter.name)
+        ledger = store.SourceLedger.read(con, adapter.name)
+    skips: list[LoadOutcome | None] = []
+    for ref in refs:
+        known = None
+        if adapter.immutable_keys:
+            known = ledger.latest_of_key(ref.key)
+        elif (stat := file_stat(ref)) is not None:
+            path, size, mtime_ns = stat
+            seen = stats.get((ref.key, path))
+            if seen is not None and seen[:2] == (size, mtime_ns):
+                known = ledger.known(ref.key, seen[2])
+        skips.append(None if known is None else _skip_known(ref, known))
     return skips
 
 
 def triage(
-    ref: SnapshotRef, landed: LandedFile, warehouse: Path, started_at, flow_run_id=None, con=None
+    ref: SnapshotRef, landed: LandedFile, warehouse: Path, started_at, flow_run_id, ledger: store.SourceLedger
 ) -> LoadOutcome | str:
-    """After fetching, in one connection: the skip for known content, or for a new key whose bytes an
-    already published load holds (recorded); else the load id the content gets (`#2` after a revert)."""
-    if con is None:
-        with store.connect(warehouse) as con:
-            return triage(ref, landed, warehouse, started_at, flow_run_id, con)
-    if known := known_outcome(ref, landed, warehouse, con):
+    """After fetching, by the source's ledger as read for the batch: the skip for known content, or for
+    a new key whose bytes an already published load holds (recorded); else the load id the content
+    gets (`#2` after a revert)."""
+    if known := known_outcome(ref, landed, warehouse, ledger):
         return known
-    if duplicate := skip_duplicate_content(ref, landed, warehouse, started_at, flow_run_id, con):
+    if duplicate := skip_duplicate_content(ref, landed, warehouse, started_at, flow_run_id, ledger):
         return duplicate
-    return store.new_load_id(con, ref.source, ref.key, landed.sha256)
+    return ledger.new_load_id(ref.key, landed.sha256)
 
 
 def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, load_id: str | None = None) -> Staged:
@@ -209,7 +205,7 @@ def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, load_id: str | 
     `load_id`: as `triage` gave it (else asked of the ledger)."""
     if load_id is None:
         with store.connect(warehouse) as con:
-            load_id = store.new_load_id(con, ref.source, ref.key, landed.sha256)
+            load_id = store.SourceLedger.read(con, ref.source, ref.key).new_load_id(ref.key, landed.sha256)
     ref = replace(ref, first_fetched=landed.first_fetched)
     try:
         parsed = registry()[ref.source].parse(landed.path.read_bytes(), ref)
@@ -244,13 +240,16 @@ def validate(
     (date, rows) of this series' snapshots accepted so far, see `accepted_before`). A run gates its
     snapshots together (`gate_batch`); this is the same gate for one."""
     with store.connect(warehouse) as con:
-        context = GateContext(today, previous_rows(con, ref, staged.snapshot_date or today, earlier))
+        ledger = store.SourceLedger.read(con, ref.source)
+    context = GateContext(today, previous_rows(ledger, ref, staged.snapshot_date or today, earlier))
     return registry()[ref.source].gate(pl.read_parquet(staged.path), context)
 
 
-def previous_rows(con, ref: SnapshotRef, day: date, earlier: Iterable[tuple[date, int]]) -> int | None:
+def previous_rows(
+    ledger: store.SourceLedger, ref: SnapshotRef, day: date, earlier: Iterable[tuple[date, int]]
+) -> int | None:
     """Rows of the latest snapshot of `ref`'s series dated before `day`: published, or among `earlier`."""
-    published = store.previous_published(con, ref.source, day, registry()[ref.source].series(ref.key))
+    published = ledger.previous_published(day, registry()[ref.source].series(ref.key))
     previous = max(filter(None, [published, *(e for e in earlier if e[0] < day)]), default=None)
     return previous[1] if previous else None
 
@@ -321,17 +320,20 @@ def fetch_and_stage(
         return file_stat(ref), fetch(ref, warehouse)
 
     landed = _each(land_one, refs, workers)
+    stats = [(ref.key, *out[0], out[1].sha256) for ref, out in zip(refs, landed, strict=True)
+             if not isinstance(out, Exception) and out[0] is not None]  # fmt: skip
+    with store.connect(warehouse) as con:  # the ledger is read (once) and written by one thread
+        if refs:
+            store.save_file_stats(con, refs[0].source, stats)
+        ledger = store.SourceLedger.read(con, refs[0].source) if refs else None
     results: list = []
-    with store.connect(warehouse) as con:  # the ledger is asked and written by one thread
-        for ref, outcome in zip(refs, landed, strict=True):
-            if isinstance(outcome, Exception):
-                results.append(outcome)
-                continue
-            stat, landed_file = outcome
-            if stat is not None:
-                store.save_file_stat(con, ref.source, ref.key, *stat, landed_file.sha256)
-            verdict = triage(ref, landed_file, warehouse, started_at, flow_run_id, con)
-            results.append(verdict if isinstance(verdict, LoadOutcome) else (ref, landed_file, verdict))
+    for ref, outcome in zip(refs, landed, strict=True):
+        if isinstance(outcome, Exception):
+            results.append(outcome)
+            continue
+        landed_file = outcome[1]
+        verdict = triage(ref, landed_file, warehouse, started_at, flow_run_id, ledger)
+        results.append(verdict if isinstance(verdict, LoadOutcome) else (ref, landed_file, verdict))
     to_stage = [r for r in results if isinstance(r, tuple)]
     staged = iter(_each(lambda r: stage(r[0], r[1], warehouse, r[2]), to_stage, workers))
     parsed = []
@@ -375,29 +377,32 @@ def gate_batch(
     adapter = registry()[items[0].ref.source] if items else None
     earlier = list(accepted)
     results: list[Ready | Held] = []
+    if adapter is None:
+        return results
     with store.connect(warehouse) as con:
-        for chunk in _chunks(items, batch_rows):
-            frames = {id(i): pl.read_parquet(i.staged.path) for i in chunk if i.staged.rejected is None}
-            provisional = GateContext(today=today)  # the row-level checks do not depend on earlier snapshots
-            plans = {key: adapter.gate_plan(frame, provisional) for key, frame in frames.items()}
-            batchable = [key for key, plan in plans.items() if plan is not None]
-            cleared = dict(zip(batchable, gate.screen([plans[k] for k in batchable]), strict=True))
-            for item in chunk:
-                if item.staged.rejected is not None:
-                    results.append(Held(item, item.staged.rejected))
-                    continue
-                day = item.staged.snapshot_date or today
-                context = GateContext(today, previous_rows(con, item.ref, day, accepted_before(item.ref, earlier)))
-                frame = frames.pop(id(item))
-                plan = adapter.gate_plan(frame, context)
-                report = adapter.gate(frame, context) if plan is None else gate.verdict(plan, cleared.get(id(item)))
-                logger.info("gate %r %r: %s", item.ref.source, item.ref.key, report.summary())
-                if report.failures:
-                    results.append(Held(item, report.failures))
-                    continue
-                ready = Ready(item.ref, item.landed, item.staged, item.started_at, adapter.series(item.ref.key))
-                earlier.append(ready)
-                results.append(ready)
+        ledger = store.SourceLedger.read(con, adapter.name)
+    for chunk in _chunks(items, batch_rows):
+        frames = {id(i): pl.read_parquet(i.staged.path) for i in chunk if i.staged.rejected is None}
+        provisional = GateContext(today=today)  # the row-level checks do not depend on earlier snapshots
+        plans = {key: adapter.gate_plan(frame, provisional) for key, frame in frames.items()}
+        batchable = [key for key, plan in plans.items() if plan is not None]
+        cleared = dict(zip(batchable, gate.screen([plans[k] for k in batchable]), strict=True))
+        for item in chunk:
+            if item.staged.rejected is not None:
+                results.append(Held(item, item.staged.rejected))
+                continue
+            day = item.staged.snapshot_date or today
+            context = GateContext(today, previous_rows(ledger, item.ref, day, accepted_before(item.ref, earlier)))
+            frame = frames.pop(id(item))
+            plan = adapter.gate_plan(frame, context)
+            report = adapter.gate(frame, context) if plan is None else gate.verdict(plan, cleared.get(id(item)))
+            logger.info("gate %r %r: %s", item.ref.source, item.ref.key, report.summary())
+            if report.failures:
+                results.append(Held(item, report.failures))
+                continue
+            ready = Ready(item.ref, item.landed, item.staged, item.started_at, adapter.series(item.ref.key))
+            earlier.append(ready)
+            results.append(ready)
     return results
 
 
@@ -467,17 +472,19 @@ def quarantine(ref, landed, staged: Staged, reasons: list[dict], warehouse: Path
     )
 
 
-def skip_duplicate_content(ref, landed, warehouse: Path, started_at, flow_run_id=None, con=None) -> LoadOutcome | None:
+def skip_duplicate_content(
+    ref, landed, warehouse: Path, started_at, flow_run_id, ledger: store.SourceLedger
+) -> LoadOutcome | None:
     """A new key whose bytes equal an already published snapshot (e.g. an unchanged Hub revision)."""
-    if con is None:
-        with store.connect(warehouse) as con:
-            return skip_duplicate_content(ref, landed, warehouse, started_at, flow_run_id, con)
-    same_as = store.find_published_content(con, ref.source, landed.sha256)
+    same_as = ledger.published_with(landed.sha256)
     if same_as is None:
         return None
-    load_id = store.new_load_id(con, ref.source, ref.key, landed.sha256)
+    load_id = ledger.new_load_id(ref.key, landed.sha256)
     staged = Staged(load_id, ref.snapshot_date, details={"same_content_as": same_as})
-    store.record(con, _ledger_row(ref, landed, staged, warehouse, "skipped", started_at, flow_run_id))
+    row = _ledger_row(ref, landed, staged, warehouse, "skipped", started_at, flow_run_id)
+    with store.connect(warehouse) as con:
+        store.record(con, row)
+    ledger.add(row)
     return LoadOutcome(ref.source, ref.key, ref.snapshot_date, "skipped", load_id, note=f"same content as {same_as}")
 
 

@@ -331,94 +331,123 @@ def _already(con, load_id: str) -> str | None:
 CONFLICT_CHECK = "one_content_per_snapshot"  # the reason's check when two contents claimed one snapshot
 
 
-def _load(row) -> dict | None:
-    return None if row is None else dict(zip(["load_id", "status", "finished_at", "superseded_by"], row, strict=True))
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger row, as the rules below read it."""
+
+    load_id: str
+    snapshot_key: str
+    snapshot_date: date | None
+    content_sha256: str
+    status: str
+    rows_published: int | None
+    reasons: str | None  # JSON
+    finished_at: datetime
+    superseded_by: str | None
+
+    def as_known(self) -> dict:
+        return {"load_id": self.load_id, "status": self.status, "finished_at": self.finished_at,
+                "superseded_by": self.superseded_by}  # fmt: skip
 
 
-def find_known(con, source: str, snapshot_key: str, sha256: str) -> dict | None:
-    """The ledger row that makes this content under this key known, so that it is not loaded again
-    (the rule: `known_among`)."""
-    return known_among(ledger_by_key(con, source, snapshot_key).get(snapshot_key, []), sha256)
+class SourceLedger:
+    """One source's ledger (or one key's), read in one query, and every rule that asks it about that
+    source's snapshots: is this content known, what load id does it get, which load holds the same
+    bytes, how big was the previous snapshot. A batch of hundreds of snapshots so costs one round trip
+    to the catalog, not several each (each is ~10 ms on a DuckLake). What the batch records meanwhile
+    is `add`ed, so its later snapshots see it. Another worker's writes in between are caught where
+    they matter, at commit (LEDGER_GUARD), as with a query per snapshot."""
+
+    def __init__(self, source: str, entries: list[LedgerEntry]):
+        self.source = source
+        self._by_key: dict[str, list[LedgerEntry]] = {}
+        self._entries: list[LedgerEntry] = []
+        for entry in entries:  # newest first
+            self._append(entry)
+
+    @classmethod
+    def read(cls, con, source: str, snapshot_key: str | None = None) -> SourceLedger:
+        where, params = "source = ?", [source]
+        if snapshot_key is not None:
+            where, params = where + " AND snapshot_key = ?", [*params, snapshot_key]
+        rows = con.execute(
+            f"SELECT {', '.join(LedgerEntry.__dataclass_fields__)} FROM meta.loads WHERE {where} "
+            "ORDER BY finished_at DESC",
+            params,
+        ).fetchall()
+        return cls(source, [LedgerEntry(*row) for row in rows])
+
+    def _append(self, entry: LedgerEntry, newest: bool = False) -> None:
+        same_key = self._by_key.setdefault(entry.snapshot_key, [])
+        if newest:
+            same_key.insert(0, entry)
+            self._entries.insert(0, entry)
+        else:
+            same_key.append(entry)
+            self._entries.append(entry)
+
+    def add(self, row: LedgerRow) -> None:
+        """A row this batch has just recorded."""
+        reasons = None if row.reasons is None else json.dumps(row.reasons, default=str)
+        self._append(
+            LedgerEntry(row.load_id, row.snapshot_key, row.snapshot_date, row.content_sha256, row.status,
+                        row.rows_published, reasons, row.finished_at, None),
+            newest=True,
+        )  # fmt: skip
+
+    def known(self, snapshot_key: str, sha256: str) -> dict | None:
+        """The ledger row that makes this content under this key known, so that it is not loaded again.
+
+        Known: the latest content seen under the key is this one (published, superseded by another key,
+        quarantined or skipped: nothing changed since), or this content is what the key publishes now.
+        Not known, so loaded again: content that differs from the key's latest (a revision, or a revert
+        to earlier bytes: seen before is not published now), and content held back only because two
+        contents claimed one snapshot in one run (the next run looks again).
+        """
+        entries = self._by_key.get(snapshot_key, [])
+        if entries and entries[0].content_sha256 == sha256 and not _conflict_only(entries[0]):
+            return entries[0].as_known()
+        published = next((e for e in entries if e.content_sha256 == sha256 and e.status == "published"), None)
+        return published.as_known() if published else None
+
+    def latest_of_key(self, snapshot_key: str) -> dict | None:
+        """The latest row for this key whatever its content (for sources with immutable keys), unless it
+        was held back only because two contents claimed one snapshot in one run (looked at again)."""
+        entries = self._by_key.get(snapshot_key, [])
+        if not entries or _conflict_only(entries[0]):
+            return None
+        return entries[0].as_known()
+
+    def published_with(self, sha256: str) -> str | None:
+        """A published load of this source with identical bytes (another key, same content)."""
+        return next((e.load_id for e in self._entries if e.content_sha256 == sha256 and e.status == "published"), None)
+
+    def new_load_id(self, snapshot_key: str, sha256: str) -> str:
+        """make_load_id, or with `#2`, `#3` ... when that content was loaded under that key before (a revert)."""
+        base = make_load_id(self.source, snapshot_key, sha256)
+        seen = sum(
+            1 for e in self._by_key.get(snapshot_key, []) if e.load_id == base or e.load_id.startswith(base + "#")
+        )
+        return base if not seen else f"{base}#{seen + 1}"
+
+    def previous_published(self, before: date, key_prefix: str = "") -> tuple[date, int] | None:
+        """(date, rows) of the latest published snapshot dated before `before` (for the size check),
+        among keys starting with `key_prefix` (one series of a source that publishes several)."""
+        candidates = [
+            e for e in self._entries
+            if e.status == "published" and e.snapshot_date is not None and e.snapshot_date < before
+            and e.snapshot_key.startswith(key_prefix)
+        ]  # fmt: skip
+        if not candidates:
+            return None
+        latest = max(candidates, key=lambda e: e.snapshot_date)  # newest first: a tie keeps the latest finished
+        return latest.snapshot_date, int(latest.rows_published)
 
 
-_LEDGER_COLUMNS = "load_id, status, finished_at, superseded_by, content_sha256, reasons"
-
-
-def ledger_by_key(con, source: str, snapshot_key: str | None = None) -> dict[str, list[tuple]]:
-    """A source's ledger rows (or one key's) by snapshot key, newest first: one query for a whole
-    source, so that telling hundreds of known files costs one round trip to the catalog, not one each."""
-    where, params = "source = ?", [source]
-    if snapshot_key is not None:
-        where, params = where + " AND snapshot_key = ?", [*params, snapshot_key]
-    rows = con.execute(
-        f"SELECT snapshot_key, {_LEDGER_COLUMNS} FROM meta.loads WHERE {where} ORDER BY finished_at DESC", params
-    ).fetchall()
-    by_key: dict[str, list[tuple]] = {}
-    for key, *row in rows:
-        by_key.setdefault(key, []).append(tuple(row))
-    return by_key
-
-
-def known_among(rows: list[tuple], sha256: str) -> dict | None:
-    """Of one key's ledger rows (newest first), the one that makes this content known.
-
-    Known: the latest content seen under the key is this one (published, superseded by another key,
-    quarantined or skipped: nothing changed since), or this content is what the key publishes now.
-    Not known, so loaded again: content that differs from the key's latest (a revision, or a revert
-    to earlier bytes: seen before is not published now), and content held back only because two
-    contents claimed one snapshot in one run (the next run looks again).
-    """
-    if rows and rows[0][4] == sha256 and not _conflict_only(rows[0][1], rows[0][5]):
-        return _load(rows[0][:4])
-    published = next((row for row in rows if row[4] == sha256 and row[1] == "published"), None)
-    return _load(published[:4]) if published else None
-
-
-def new_load_id(con, source: str, snapshot_key: str, sha256: str) -> str:
-    """make_load_id, or with `#2`, `#3` ... when that content was loaded under that key before (a revert)."""
-    base = make_load_id(source, snapshot_key, sha256)
-    seen = con.execute(
-        "SELECT count(*) FROM meta.loads WHERE load_id = ? OR starts_with(load_id, ?)", [base, base + "#"]
-    ).fetchone()[0]
-    return base if not seen else f"{base}#{seen + 1}"
-
-
-def find_key(con, source: str, snapshot_key: str) -> dict | None:
-    """The latest ledger row for this key whatever its content (for sources with immutable keys), unless
-    it was held back only because two contents claimed one snapshot in one run (looked at again)."""
-    row = con.execute(
-        "SELECT load_id, status, finished_at, superseded_by, reasons FROM meta.loads WHERE source = ? "
-        "AND snapshot_key = ? ORDER BY finished_at DESC LIMIT 1",
-        [source, snapshot_key],
-    ).fetchone()
-    if row is None or _conflict_only(row[1], row[4]):
-        return None
-    return _load(row[:4])
-
-
-def _conflict_only(status: str, reasons: str | None) -> bool:
-    return status == "quarantined" and {r.get("check") for r in json.loads(reasons or "[]")} == {CONFLICT_CHECK}
-
-
-def find_published_content(con, source: str, sha256: str) -> str | None:
-    """A published load of the same source with identical bytes (another key, same content)."""
-    row = con.execute(
-        "SELECT load_id FROM meta.loads WHERE source = ? AND content_sha256 = ? AND status = 'published'",
-        [source, sha256],
-    ).fetchone()
-    return None if row is None else row[0]
-
-
-def previous_published(con, source: str, before: date, key_prefix: str = "") -> tuple[date, int] | None:
-    """(date, rows) of the latest published snapshot of `source` dated before `before` (for the size
-    check), among keys starting with `key_prefix` (one series of a source that publishes several)."""
-    row = con.execute(
-        "SELECT snapshot_date, rows_published FROM meta.loads WHERE source = ? AND status = 'published' "
-        "AND snapshot_date < ? AND starts_with(snapshot_key, ?) "
-        "ORDER BY snapshot_date DESC, finished_at DESC LIMIT 1",
-        [source, before, key_prefix],
-    ).fetchone()
-    return None if row is None else (row[0], int(row[1]))
+def _conflict_only(entry: LedgerEntry) -> bool:
+    return entry.status == "quarantined" and {
+        r.get("check") for r in json.loads(entry.reasons or "[]")
+    } == {CONFLICT_CHECK}
 
 
 def _insert_ledger(con, row: LedgerRow) -> None:
@@ -488,8 +517,9 @@ def core_tables(con) -> list[str]:
     return [r[0] for r in rows]
 
 
-def superseded_by_publishing(con, table: str, row: LedgerRow, replaces_key: bool) -> list[str]:
-    """The published loads that publishing `row`'s rows (registered as `staged_frame`) supersedes."""
+def met_by_publishing(con, table: str, row: LedgerRow, replaces_key: bool) -> tuple[str | None, list[str]]:
+    """In one query: the status of `row`'s load if another run recorded it meanwhile, and the
+    published loads that publishing its rows (registered as `staged_frame`) supersedes."""
     on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in identity_columns(table))
     same_identity = (
         f"SELECT DISTINCT t.load_id FROM {table} t "
@@ -497,11 +527,13 @@ def superseded_by_publishing(con, table: str, row: LedgerRow, replaces_key: bool
     )
     same_key = "SELECT load_id FROM meta.loads WHERE source = ? AND snapshot_key = ?" if replaces_key else None
     sql = (
-        f"SELECT load_id FROM meta.loads WHERE status = 'published' AND load_id <> ? "
-        f"AND (load_id IN ({same_identity})" + (f" OR load_id IN ({same_key}))" if same_key else ")") + " ORDER BY 1"
+        "SELECT load_id, status FROM meta.loads WHERE load_id = ? OR (status = 'published' "
+        f"AND (load_id IN ({same_identity})" + (f" OR load_id IN ({same_key})))" if same_key else "))") + " ORDER BY 1"
     )
     params = [row.load_id, *([row.source, row.snapshot_key] if same_key else [])]
-    return [r[0] for r in con.execute(sql, params).fetchall()]
+    met = con.execute(sql, params).fetchall()
+    itself = next((status for load_id, status in met if load_id == row.load_id), None)
+    return itself, [load_id for load_id, _ in met if load_id != row.load_id]
 
 
 def _retire(con, load_ids: list[str], successor: str) -> None:
@@ -536,16 +568,15 @@ def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, replaces_key: 
 
     def write() -> Published:
         _guard_ledger(con)
-        if (status := _already(con, row.load_id)) is not None:
-            raise LoadedConcurrently(row.load_id, status)
         con.register("staged_frame", arrow)
         try:
-            superseded = superseded_by_publishing(con, table, row, replaces_key)
+            status, superseded = met_by_publishing(con, table, row, replaces_key)
+            if status is not None:
+                raise LoadedConcurrently(row.load_id, status)
             _retire(con, superseded, row.load_id)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame")
+            written = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame").fetchone()[0]
         finally:
             con.unregister("staged_frame")
-        written = con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [row.load_id]).fetchone()[0]
         if written != len(frame) or written != row.rows_published:
             raise PublishMismatch(f"{row.load_id}: wrote {written} rows, validated {len(frame)}; nothing was published")
         _insert_ledger(con, row)
@@ -709,13 +740,31 @@ def file_stats(con, source: str) -> dict[tuple[str, str], tuple[int, int, str]]:
     return {(key, path): (size, mtime, sha) for key, path, size, mtime, sha in rows}
 
 
-def save_file_stat(con, source: str, snapshot_key: str, path: str, size: int, mtime_ns: int, sha256: str) -> None:
-    # delete + insert, not INSERT OR REPLACE: a lake has no primary keys (the caller's transaction
-    # makes the pair atomic)
-    con.execute(
-        "DELETE FROM meta.file_stats WHERE source = ? AND snapshot_key = ? AND path = ?", [source, snapshot_key, path]
-    )
-    con.execute(
-        "INSERT INTO meta.file_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [source, snapshot_key, path, size, mtime_ns, sha256, utcnow()],
-    )
+def save_file_stats(con, source: str, stats: list[tuple[str, str, int, int, str]]) -> None:
+    """Record how files looked when read: (snapshot key, path, size, mtime_ns, content sha256) each,
+    replacing what was recorded for that key and path; one transaction for a whole batch."""
+    if not stats:
+        return
+    frame = pl.DataFrame(
+        stats, schema={"snapshot_key": pl.Utf8, "path": pl.Utf8, "size": pl.Int64, "mtime_ns": pl.Int64,
+                       "content_sha256": pl.Utf8}, orient="row",
+    ).unique(["snapshot_key", "path"], keep="last", maintain_order=True)  # fmt: skip
+
+    def write() -> None:
+        # delete + insert, not INSERT OR REPLACE: a lake has no primary keys
+        con.register("read_stats", frame.to_arrow())
+        try:
+            con.execute(
+                "DELETE FROM meta.file_stats f WHERE f.source = ? AND EXISTS "
+                "(SELECT 1 FROM read_stats r WHERE r.snapshot_key = f.snapshot_key AND r.path = f.path)",
+                [source],
+            )
+            con.execute(
+                "INSERT INTO meta.file_stats SELECT ?, snapshot_key, path, size, mtime_ns, content_sha256, ? "
+                "FROM read_stats",
+                [source, utcnow()],
+            )
+        finally:
+            con.unregister("read_stats")
+
+    in_transaction(con, write)

@@ -114,6 +114,6 @@ def _read_checked(text: str, lines: pl.Series, header: list[str]) -> pl.DataFram
     )
     if table.shape != (len(lines), len(header)):
         return None
-    table = table.slice(1)
+    table = table.slice(1).rechunk()  # one chunk per column: the casts that follow are 3-4x slower over many
     table.columns = header
     return table

@@ -253,11 +253,13 @@ def detect_variant(columns: list[str], variants: tuple[Variant, ...] = VARIANTS,
     raise SnapshotRejected([{"check": "header", "reason": reason, "missing_columns": missing}])
 
 
+_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
 def _bool(col: str, inverted: bool) -> pl.Expr:
+    words = {word: value != inverted for word, value in _BOOLEAN_WORDS.items()}
     text = pl.col(col).str.strip_chars().str.to_lowercase()
-    value = pl.when(text.is_in(["true", "1", "yes"])).then(True).when(text.is_in(["false", "0", "no"]))
-    value = value.then(False).otherwise(None)
-    return (~value if inverted else value).alias(col)
+    return text.replace_strict(words, default=None, return_dtype=pl.Boolean).alias(col)
 
 
 def _date(col: str) -> pl.Expr:
@@ -265,8 +267,8 @@ def _date(col: str) -> pl.Expr:
 
 
 def _model_type(col: str) -> pl.Expr:
-    letters = pl.col(col).str.to_lowercase().str.replace_all(r"[^a-z]", "")
-    return letters.replace_strict(_TYPE_LABELS, default=letters).alias(col)
+    letters = pl.col(col).str.to_lowercase().str.replace_all(r"[^a-z]+", "")
+    return letters.replace(_TYPE_LABELS).alias(col)  # a type not in the table is kept as its letters
 
 
 def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
@@ -277,12 +279,14 @@ def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     Returns the frame and a small description (variant, ignored columns) for the load ledger.
     """
     variant = detect_variant(raw.columns)
-    frame = raw.select([pl.col(src).alias(dst) for src, dst in variant.columns.items()])
-    for name in SCHEMA:
-        if name not in frame.columns and name not in ("namespace",):
-            frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(name))
+    source_of = {dst: src for src, dst in variant.columns.items()}
+    frame = raw.select(
+        pl.col(source_of[name]).alias(name) if name in source_of else pl.lit(None, dtype=pl.Utf8).alias(name)
+        for name in SCHEMA
+        if name != "namespace"
+    )
     reject_comma_numbers(frame, [n for n, t in SCHEMA.items() if t in (pl.Float64, pl.Int64)])
-    casts = []
+    casts = [pl.col("model_id").str.strip_chars().str.split("/").list.first().alias("namespace")]
     for name, dtype in SCHEMA.items():
         if name == "namespace":
             continue
@@ -295,11 +299,11 @@ def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
         elif dtype == pl.Utf8:
             casts.append(pl.col(name).str.strip_chars())
         else:
-            casts.append(pl.col(name).str.strip_chars().cast(pl.Float64, strict=False).cast(dtype, strict=False))
-    frame = frame.with_columns(casts).with_columns(
-        pl.col("model_id").str.split("/").list.first().alias("namespace"),
-        pl.when(pl.col("params_b") < 0).then(None).otherwise(pl.col("params_b")).alias("params_b"),
-    )
+            number = pl.col(name).str.strip_chars().cast(pl.Float64, strict=False).cast(dtype, strict=False)
+            if name == "params_b":  # -1 is the leaderboard's "unknown size"
+                number = pl.when(number < 0).then(None).otherwise(number)
+            casts.append(number.alias(name))
+    frame = frame.select(casts)
     ignored = sorted(set(raw.columns) - variant.required)
     return frame.select(list(SCHEMA)), {"header_variant": variant.name, "ignored_columns": ignored}
 

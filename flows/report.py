@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from aigap.config import reports_dir
+from aigap.config import cache_dir, reports_dir
 from reports import charts
 from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown, top100_shares
 from sources.credits import credit_line
@@ -92,10 +92,11 @@ def build_charts(
     credits: dict[str, list[str]],
     holes: pl.DataFrame | None = None,
     coverage: pl.DataFrame | None = None,
+    cache: Path | None = None,
 ) -> tuple[list[ChartFile], list[ChartFile]]:
     """The gap chart of every leaderboard with a US-China gap (shading marts.snapshot_holes, saying
     how much of the top 100 the headline mode places: marts.attribution_coverage), then the funding
-    and race charts."""
+    and race charts. `cache`: where drawings are kept between runs (charts.render)."""
     margin = charts.us_cn_margin(gap)
     boards = sorted(set(margin["leaderboard"]), key=charts.board_order)
     shares = top100_shares(coverage)
@@ -111,17 +112,17 @@ def build_charts(
             top100_share=shares.get((board, latest.isoformat(), charts.HEADLINE_MODE)) if latest else None,
         )
         caption = f"US minus China best score on {leaderboard(board).title}"
-        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, charts.render(chart)))
+        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, charts.render(chart, cache=cache)))
     money_files = []
     if funding_gap is not None and not charts.funding_series(funding_gap).is_empty():
         money_files.append(
             ChartFile("us-cn-funding", "US and China AI investment per year, per feed",
-                      charts.render(charts.funding_chart(funding_gap, credits)))
+                      charts.render(charts.funding_chart(funding_gap, credits), cache=cache))
         )  # fmt: skip
     if race is not None and not race.is_empty():
         money_files.append(
             ChartFile("us-cn-race-by-year", "The model gap next to the funding gap, year by year",
-                      charts.render(charts.race_chart(race, credits)))
+                      charts.render(charts.race_chart(race, credits), cache=cache))
         )  # fmt: skip
     return board_files, money_files
 
@@ -186,7 +187,8 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
     run, before = _run_record(current), (_run_record(previous) if previous else None)
     published = loads.filter(pl.col("status") == "published")["source"].unique().to_list()
     board_files, money_files = build_charts(
-        gap, funding_gap, race, credits_by_chart_key(published), holes=holes, coverage=coverage
+        gap, funding_gap, race, credits_by_chart_key(published), holes=holes, coverage=coverage,
+        cache=cache_dir(warehouse),
     )
     quarantined = quarantine_rows(loads, run_id)
 
@@ -201,7 +203,8 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
     page = folder / INTERACTIVE_PAGE
     page.write_text(
         charts.interactive_html(
-            f"aigap: US vs China, {run_name}", [(c.caption, c.rendered.spec) for c in [*board_files, *money_files]]
+            f"aigap: US vs China, {run_name}", [(c.caption, c.rendered.spec) for c in [*board_files, *money_files]],
+            cache=cache_dir(warehouse),
         ),
         encoding="utf-8",
     )

@@ -40,6 +40,7 @@ def write(path: Path, content: bytes) -> None:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(hashlib.sha256(content).hexdigest().encode() + b"\n" + content)
+            os.chmod(temporary, 0o644)  # as any file the run writes (mkstemp makes it 0600)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
-import os
 import shutil
 import subprocess
 import sys
@@ -286,19 +285,3 @@ def test_a_session_loads_only_the_scanner_its_catalog_needs(tmp_path):
     assert loaded(lake.lake_for(tmp_path / "w.ducklake")) == ["ducklake", "sqlite_scanner"]
     assert loaded(lake.Lake("postgres:dbname=aigap host=db", "/shared/", True)) == ["ducklake", "postgres_scanner"]
     assert [Path(s.split("'")[1]).stem for s in lake.load_statements()] == list(lake.EXTENSIONS)
-
-
-def test_a_writer_s_process_reads_through_its_instance_and_reads_stay_read_only(warehouse):
-    with store.connect(warehouse) as writer:
-        instance = lake._SESSIONS[(os.getpid(), lake.lake_for(warehouse), False)][0]
-        writer.execute("CREATE TABLE meta.scratch (a INTEGER)")
-    with store.connect(warehouse, read_only=True) as reader:
-        assert lake._SESSIONS[(os.getpid(), lake.lake_for(warehouse), True)][0] is instance  # no second instance
-        assert reader.execute("SELECT count(*) FROM meta.scratch").fetchone() == (0,)
-        with pytest.raises(duckdb.Error, match="read-only|read only"):
-            reader.execute("INSERT INTO meta.scratch VALUES (1)")
-        assert [r.run_id for r in history.runs(reader)] == []  # the lake's own functions answer there too
-    with store.connect(warehouse) as writer:
-        writer.execute("INSERT INTO meta.scratch VALUES (1)")
-    with store.connect(warehouse, read_only=True) as reader:
-        assert reader.execute("SELECT count(*) FROM meta.scratch").fetchone() == (1,)  # sees the latest commit

@@ -145,13 +145,10 @@ def in_wal_mode(path: Path) -> bool:
 
 # One DuckDB instance per process, lake and mode, kept: loading the extensions costs ~0.6 s, and a
 # run connects for every step of every snapshot. Each `open_lake` is a cursor of it (its own
-# connection and transactions; every new transaction reads the catalog's latest snapshot). A process
-# that already writes the lake reads it through the writer's instance, where the lake is attached a
-# second time, read-only, as READ_ALIAS (a second instance would load and check the extensions again).
-_SESSIONS: OrderedDict[tuple, tuple[duckdb.DuckDBPyConnection, str]] = OrderedDict()  # key -> (instance, alias)
+# connection and transactions; every new transaction reads the catalog's latest snapshot).
+_SESSIONS: OrderedDict[tuple, duckdb.DuckDBPyConnection] = OrderedDict()
 _SESSIONS_KEPT = 8
 _SESSIONS_LOCK = threading.Lock()
-READ_ALIAS = "lake_read"
 
 
 def _new_session(lake: Lake, read_only: bool, snapshot: int | None) -> duckdb.DuckDBPyConnection:
@@ -165,27 +162,9 @@ def _new_session(lake: Lake, read_only: bool, snapshot: int | None) -> duckdb.Du
     return con
 
 
-def _session(lake: Lake, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """The kept instance for `lake` in this mode and the alias to use in it (call under the lock)."""
-    key = (os.getpid(), lake, read_only)  # a forked child builds its own
-    if key not in _SESSIONS:
-        writer = _SESSIONS.get((os.getpid(), lake, False)) if read_only else None
-        if writer is not None:
-            writer[0].execute(lake.attach_sql(read_only=True, alias=READ_ALIAS))
-            _SESSIONS[key] = (writer[0], READ_ALIAS)
-        else:
-            _SESSIONS[key] = (_new_session(lake, read_only, None), ALIAS)
-        while len(_SESSIONS) > _SESSIONS_KEPT:
-            evicted, _ = _SESSIONS.popitem(last=False)[1]
-            if all(evicted is not kept for kept, _ in _SESSIONS.values()):  # not shared with a kept mode
-                evicted.close()
-    _SESSIONS.move_to_end(key)
-    return _SESSIONS[key]
-
-
 def open_lake(lake: Lake, read_only: bool = False, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the lake attached (read-only when asked) and used by default; with
-    `snapshot`, read-only at that snapshot (a session of its own)."""
+    """A DuckDB connection with the lake attached as `lake` and used by default; with `snapshot`,
+    read-only at that snapshot (a session of its own)."""
     sqlite_file = lake.sqlite_file
     if sqlite_file is not None:
         if (read_only or snapshot is not None) and not sqlite_file.exists():
@@ -196,10 +175,16 @@ def open_lake(lake: Lake, read_only: bool = False, snapshot: int | None = None) 
         Path(lake.data_path).mkdir(parents=True, exist_ok=True)
     if snapshot is not None:
         return _new_session(lake, True, snapshot)
+    key = (os.getpid(), lake, read_only)  # a forked child builds its own
     with _SESSIONS_LOCK:
-        base, alias = _session(lake, read_only)
+        base = _SESSIONS.get(key)
+        if base is None:
+            base = _SESSIONS[key] = _new_session(lake, read_only, None)
+            while len(_SESSIONS) > _SESSIONS_KEPT:
+                _SESSIONS.popitem(last=False)[1].close()
+        _SESSIONS.move_to_end(key)
         cursor = base.cursor()
-    cursor.execute(f"USE {alias}")
+    cursor.execute(f"USE {ALIAS}")
     return cursor
 
 

@@ -50,7 +50,7 @@ def latest_gaps(warehouse: Path) -> list[dict]:
     """The latest gap per leaderboard, mode and pair, with its change over 30 and 90 days, for the
     run summary."""
     with store.connect(warehouse, read_only=True) as con:
-        trend = store.read_table(con, HEADLINE_TREND) if _table_exists(con, "marts", "gap_trend") else None
+        trend = store.read_table(con, HEADLINE_TREND) if ("marts", "gap_trend") in _relations(con) else None
         return latest_gap_records(store.read_table(con, HEADLINE_GAP), trend)
 
 
@@ -58,14 +58,12 @@ def _run_record(row) -> RunRecord:
     return RunRecord(run_id=row[0], finished_at=row[1], summary=json.loads(row[2] or "{}"))
 
 
-def _table_exists(con, schema: str, name: str) -> bool:
-    return bool(
+def _relations(con) -> set[tuple[str, str]]:
+    """(schema, name) of every table and view, in one query (the report asks about several)."""
+    return set(
         con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]
-        ).fetchone()[0]
-        or con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ?", [schema, name]
-        ).fetchone()[0]
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION SELECT schema_name, view_name FROM duckdb_views()"
+        ).fetchall()
     )
 
 
@@ -159,24 +157,25 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
             [run_id, current[1]],
         ).fetchone()
         gap = store.read_table(con, HEADLINE_GAP)
+        relations = _relations(con)
         coverage = (
             store.read_table(con, "SELECT * FROM marts.attribution_coverage")
-            if _table_exists(con, *COVERAGE_TABLE)
+            if COVERAGE_TABLE in relations
             else None
         )
         funding_gap = (
             store.read_table(con, "SELECT * FROM marts.funding_gap")
-            if _table_exists(con, "marts", "funding_gap")
+            if ("marts", "funding_gap") in relations
             else None
         )
         race = (
             store.read_table(con, "SELECT * FROM marts.race_by_year")
-            if _table_exists(con, "marts", "race_by_year")
+            if ("marts", "race_by_year") in relations
             else None
         )
         holes = (
             store.read_table(con, "SELECT * FROM marts.snapshot_holes")
-            if _table_exists(con, "marts", "snapshot_holes")
+            if ("marts", "snapshot_holes") in relations
             else None
         )
         loads = store.read_table(

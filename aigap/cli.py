@@ -38,21 +38,23 @@ def _parse_locations(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from aigap.orchestration import heartbeats_only_with_a_server
     from flows.pipeline import pipeline, run_summary  # Prefect is imported only when a run is asked for
 
     locations = _parse_locations(args.source or [])
     only = args.only or None
     label = ", ".join(only) if only else "all sources"
-    state = pipeline(
-        warehouse=args.warehouse,
-        locations=locations,
-        only=only,
-        since=args.since,
-        until=args.until,
-        max_snapshots=args.max_snapshots,
-        sources_label=label,
-        return_state=True,
-    )
+    with heartbeats_only_with_a_server():
+        state = pipeline(
+            warehouse=args.warehouse,
+            locations=locations,
+            only=only,
+            since=args.since,
+            until=args.until,
+            max_snapshots=args.max_snapshots,
+            sources_label=label,
+            return_state=True,
+        )
     summary = run_summary(state)
     if isinstance(summary, BaseException):
         from warehouse.store import WarehouseBusy

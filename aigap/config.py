@@ -62,6 +62,12 @@ def reports_dir(warehouse: Path) -> Path:
     return warehouse.parent / "reports"
 
 
+def cache_dir(warehouse: Path) -> Path:
+    """Derived files kept between runs only to save time (drawn charts, Vega's JavaScript:
+    reports/cache.py), next to the warehouse; deleting the folder costs the next run time, never data."""
+    return warehouse.parent / "cache"
+
+
 GAP_PAIRS_ENV = "AIGAP_GAP_PAIRS"
 # Country pairs whose gap the marts publish; the first of each pair is the "a" side of gap_trend.
 DEFAULT_GAP_PAIRS = ("US-CN", "US-FR", "CN-FR", "US-KR", "CN-KR")

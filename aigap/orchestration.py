@@ -17,6 +17,9 @@ Running it again changes nothing that is already right (it says what it found).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 WORK_POOL = "aigap"
 WRITER_LIMIT = "aigap-warehouse-writer"
 MARTS_LIMIT = "aigap-marts-refresh"
@@ -32,6 +35,24 @@ QUARANTINED_MESSAGE = (
 
 class NoServer(RuntimeError):
     """No Prefect server is configured (PREFECT_API_URL is unset)."""
+
+
+@contextmanager
+def heartbeats_only_with_a_server() -> Iterator[None]:
+    """Flow runs started in this block send heartbeats only when a Prefect server is configured.
+
+    Heartbeats let a server tell a run whose process died (Crashed) from one still working: a
+    worker's runs and CLI runs against `PREFECT_API_URL` keep them. Without a server a run starts a
+    temporary one that dies with the process: nothing watches its heartbeats, and stopping the
+    heartbeat thread costs up to a second at the end of every run (Prefect joins a thread that
+    sleeps in 1 s steps). There, heartbeats are off (the setting's documented off value, None)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def _automation():

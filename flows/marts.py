@@ -375,7 +375,10 @@ def _all_gaps(con, update: Update, order: list[str]) -> pl.DataFrame:
 
 
 def _counts(con) -> dict[str, int]:
-    return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in MART_COLUMNS}
+    """Every mart's row count, in one query (a query per mart cost a catalog round trip each)."""
+    counts = " UNION ALL ".join(f"SELECT '{table}', count(*) FROM {table}" for table in MART_COLUMNS)
+    found = dict(con.execute(counts).fetchall())
+    return {table: found[table] for table in MART_COLUMNS}
 
 
 def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from aigap.config import reports_dir
+from aigap.config import cache_dir, reports_dir
 from reports import charts
 from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown, top100_shares
 from sources.credits import credit_line
@@ -50,7 +50,7 @@ def latest_gaps(warehouse: Path) -> list[dict]:
     """The latest gap per leaderboard, mode and pair, with its change over 30 and 90 days, for the
     run summary."""
     with store.connect(warehouse, read_only=True) as con:
-        trend = store.read_table(con, HEADLINE_TREND) if _table_exists(con, "marts", "gap_trend") else None
+        trend = store.read_table(con, HEADLINE_TREND) if ("marts", "gap_trend") in _relations(con) else None
         return latest_gap_records(store.read_table(con, HEADLINE_GAP), trend)
 
 
@@ -58,14 +58,12 @@ def _run_record(row) -> RunRecord:
     return RunRecord(run_id=row[0], finished_at=row[1], summary=json.loads(row[2] or "{}"))
 
 
-def _table_exists(con, schema: str, name: str) -> bool:
-    return bool(
+def _relations(con) -> set[tuple[str, str]]:
+    """(schema, name) of every table and view, in one query (the report asks about several)."""
+    return set(
         con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]
-        ).fetchone()[0]
-        or con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ?", [schema, name]
-        ).fetchone()[0]
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION SELECT schema_name, view_name FROM duckdb_views()"
+        ).fetchall()
     )
 
 
@@ -92,10 +90,11 @@ def build_charts(
     credits: dict[str, list[str]],
     holes: pl.DataFrame | None = None,
     coverage: pl.DataFrame | None = None,
+    cache: Path | None = None,
 ) -> tuple[list[ChartFile], list[ChartFile]]:
     """The gap chart of every leaderboard with a US-China gap (shading marts.snapshot_holes, saying
     how much of the top 100 the headline mode places: marts.attribution_coverage), then the funding
-    and race charts."""
+    and race charts. `cache`: where drawings are kept between runs (charts.render)."""
     margin = charts.us_cn_margin(gap)
     boards = sorted(set(margin["leaderboard"]), key=charts.board_order)
     shares = top100_shares(coverage)
@@ -111,17 +110,17 @@ def build_charts(
             top100_share=shares.get((board, latest.isoformat(), charts.HEADLINE_MODE)) if latest else None,
         )
         caption = f"US minus China best score on {leaderboard(board).title}"
-        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, charts.render(chart)))
+        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, charts.render(chart, cache=cache)))
     money_files = []
     if funding_gap is not None and not charts.funding_series(funding_gap).is_empty():
         money_files.append(
             ChartFile("us-cn-funding", "US and China AI investment per year, per feed",
-                      charts.render(charts.funding_chart(funding_gap, credits)))
+                      charts.render(charts.funding_chart(funding_gap, credits), cache=cache))
         )  # fmt: skip
     if race is not None and not race.is_empty():
         money_files.append(
             ChartFile("us-cn-race-by-year", "The model gap next to the funding gap, year by year",
-                      charts.render(charts.race_chart(race, credits)))
+                      charts.render(charts.race_chart(race, credits), cache=cache))
         )  # fmt: skip
     return board_files, money_files
 
@@ -158,24 +157,25 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
             [run_id, current[1]],
         ).fetchone()
         gap = store.read_table(con, HEADLINE_GAP)
+        relations = _relations(con)
         coverage = (
             store.read_table(con, "SELECT * FROM marts.attribution_coverage")
-            if _table_exists(con, *COVERAGE_TABLE)
+            if COVERAGE_TABLE in relations
             else None
         )
         funding_gap = (
             store.read_table(con, "SELECT * FROM marts.funding_gap")
-            if _table_exists(con, "marts", "funding_gap")
+            if ("marts", "funding_gap") in relations
             else None
         )
         race = (
             store.read_table(con, "SELECT * FROM marts.race_by_year")
-            if _table_exists(con, "marts", "race_by_year")
+            if ("marts", "race_by_year") in relations
             else None
         )
         holes = (
             store.read_table(con, "SELECT * FROM marts.snapshot_holes")
-            if _table_exists(con, "marts", "snapshot_holes")
+            if ("marts", "snapshot_holes") in relations
             else None
         )
         loads = store.read_table(
@@ -186,7 +186,8 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
     run, before = _run_record(current), (_run_record(previous) if previous else None)
     published = loads.filter(pl.col("status") == "published")["source"].unique().to_list()
     board_files, money_files = build_charts(
-        gap, funding_gap, race, credits_by_chart_key(published), holes=holes, coverage=coverage
+        gap, funding_gap, race, credits_by_chart_key(published), holes=holes, coverage=coverage,
+        cache=cache_dir(warehouse),
     )
     quarantined = quarantine_rows(loads, run_id)
 
@@ -201,7 +202,8 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
     page = folder / INTERACTIVE_PAGE
     page.write_text(
         charts.interactive_html(
-            f"aigap: US vs China, {run_name}", [(c.caption, c.rendered.spec) for c in [*board_files, *money_files]]
+            f"aigap: US vs China, {run_name}", [(c.caption, c.rendered.spec) for c in [*board_files, *money_files]],
+            cache=cache_dir(warehouse),
         ),
         encoding="utf-8",
     )

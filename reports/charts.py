@@ -9,15 +9,17 @@ its licence (from sources.credits). Lines break where a series has a hole.
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import json
 import textwrap
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import altair as alt
 import polars as pl
 
+from reports import cache as cache_files
 from reports.wording import COUNTRY_NAMES, country_name, coverage_phrase, lag_phrase
 from transforms.boards import LEADERBOARDS, leaderboard
 from transforms.funding import usd_billions
@@ -610,36 +612,73 @@ class Rendered:
     png: bytes
 
 
-def render(chart: alt.TopLevelMixin, scale: float = 2.0) -> Rendered:
-    """SVG and PNG offline, without a browser (vl-convert bundles the renderer and its fonts)."""
+def render(chart: alt.TopLevelMixin, scale: float = 2.0, cache: Path | None = None) -> Rendered:
+    """SVG and PNG offline, without a browser (vl-convert bundles the renderer and its fonts).
+
+    Drawing costs ~0.3-0.8 s a chart and the renderer is deterministic, so a drawing is kept per
+    process and, with `cache` (a folder: aigap.config.cache_dir), on disk under a hash of the spec,
+    the scale and the renderer's version: a run whose marts did not change (a no-op) draws nothing."""
     import vl_convert
 
     spec = chart.to_dict()
-    # Drawing costs ~0.8 s a chart and the renderer is deterministic: a run whose marts did not change
-    # (a no-op; a scheduled run in a long-lived worker) draws the specs of the run before it again.
-    key = (json.dumps(spec, sort_keys=True), scale)
+    key = hashlib.sha256(json.dumps([vl_convert.__version__, scale, spec], sort_keys=True).encode()).hexdigest()
     if key not in _DRAWN:
-        if len(_DRAWN) >= 32:
+        entry = cache / f"chart-{key}.drawn" if cache is not None else None
+        drawn = _unpack(cache_files.read(entry)) if entry is not None else None
+        if drawn is None:
+            drawn = (vl_convert.vegalite_to_svg(spec), vl_convert.vegalite_to_png(spec, scale=scale))
+            if entry is not None:
+                cache_files.write(entry, _pack(*drawn))
+                cache_files.prune(cache, "chart-*.drawn", KEPT_DRAWINGS, spare=entry)
+        if len(_DRAWN) >= KEPT_DRAWINGS:
             _DRAWN.pop(next(iter(_DRAWN)))
-        _DRAWN[key] = (vl_convert.vegalite_to_svg(spec), vl_convert.vegalite_to_png(spec, scale=scale))
+        _DRAWN[key] = drawn
     svg, png = _DRAWN[key]
     return Rendered(spec, svg, png)
 
 
-_DRAWN: dict[tuple[str, float], tuple[str, bytes]] = {}
+KEPT_DRAWINGS = 32  # a run draws one chart per leaderboard plus two: a few runs' worth
+_DRAWN: dict[str, tuple[str, bytes]] = {}
 
 
-@functools.lru_cache(maxsize=1)
-def _vega_javascript() -> str:
-    # vl-convert builds this ~1 MB bundle on every call (~1.2 s); it is the same for the whole process
+def _pack(svg: str, png: bytes) -> bytes:
+    text = svg.encode("utf-8")
+    return f"{len(text)}\n".encode() + text + png
+
+
+def _unpack(content: bytes | None) -> tuple[str, bytes] | None:
+    if content is None:
+        return None
+    size, _, rest = content.partition(b"\n")
+    if not size.isdigit() or int(size) > len(rest):
+        return None
+    return rest[: int(size)].decode("utf-8"), rest[int(size) :]
+
+
+def _vega_javascript(cache: Path | None = None) -> str:
+    """Vega, Vega-Lite and vega-embed as one script (~1 MB). vl-convert builds it on every call
+    (~1 s), always the same for its version: built once per process, and kept on disk in `cache`."""
     import vl_convert
 
-    return safe_script(vl_convert.javascript_bundle())
+    if (cache, vl_convert.__version__) not in _JAVASCRIPT:
+        entry = cache / f"vega-{vl_convert.__version__}.js.entry" if cache is not None else None
+        content = cache_files.read(entry) if entry is not None else None
+        if content is None:
+            content = safe_script(vl_convert.javascript_bundle()).encode("utf-8")
+            if entry is not None:
+                cache_files.write(entry, content)
+                cache_files.prune(cache, "vega-*.js.entry", 1, spare=entry)  # another version's is stale
+        _JAVASCRIPT[(cache, vl_convert.__version__)] = content.decode("utf-8")
+    return _JAVASCRIPT[(cache, vl_convert.__version__)]
 
 
-def interactive_html(title: str, specs: list[tuple[str, dict]]) -> str:
+_JAVASCRIPT: dict[tuple[Path | None, str], str] = {}
+
+
+def interactive_html(title: str, specs: list[tuple[str, dict]], cache: Path | None = None) -> str:
     """One self-contained page with every chart, interactive (tooltips; zoom on the gap charts), with
-    Vega's JavaScript inlined: it opens offline, from a file, with no CDN."""
+    Vega's JavaScript inlined: it opens offline, from a file, with no CDN, and can be sent alone.
+    `cache`: where Vega's JavaScript is kept between processes (see `_vega_javascript`)."""
     def safe(value: str) -> str:  # a spec inside <script>: no "</script>" can close it early
         return value.replace("<", "\\u003c")
 
@@ -656,7 +695,7 @@ def interactive_html(title: str, specs: list[tuple[str, dict]]) -> str:
         "<style>body{font-family:sans-serif;margin:24px;color:#222}section{margin-bottom:40px}"
         "h2{font-size:15px;color:#555;font-weight:normal}</style></head><body>"
         f"<h1>{_html(title)}</h1>{''.join(blocks)}"
-        f"<script>{_vega_javascript()}</script><script>{calls}</script></body></html>\n"
+        f"<script>{_vega_javascript(cache)}</script><script>{calls}</script></body></html>\n"
     )
 
 

@@ -297,6 +297,93 @@ def test_interactive_page_is_self_contained():
     assert json.loads(embedded)["vconcat"][0]["title"]["text"].startswith("US leads China by 36 Elo")
 
 
+@pytest.fixture
+def renderer_calls(monkeypatch):
+    """Counts the drawings vl-convert makes; the per-process memo is emptied, as in a new process."""
+    import vl_convert
+
+    from reports import charts
+
+    monkeypatch.setattr(charts, "_DRAWN", {})
+    monkeypatch.setattr(charts, "_JAVASCRIPT", {})
+    calls = {"svg": 0, "png": 0, "javascript": 0}
+    for name, kind in (("vegalite_to_svg", "svg"), ("vegalite_to_png", "png"), ("javascript_bundle", "javascript")):
+        real = getattr(vl_convert, name)
+
+        def counted(*args, real=real, kind=kind, **kwargs):
+            calls[kind] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(vl_convert, name, counted)
+    return calls
+
+
+def test_a_drawing_is_kept_on_disk_and_served_only_when_intact(tmp_path, renderer_calls, monkeypatch):
+    from reports import charts
+
+    cache = tmp_path / "cache"
+    chart = board_chart(us_cn_margin(ARENA), "arena-text", ARENA_SOURCES)
+    first = render(chart, cache=cache)
+    assert renderer_calls == {"svg": 1, "png": 1, "javascript": 0}
+    [entry] = cache.glob("chart-*.drawn")
+
+    monkeypatch.setattr(charts, "_DRAWN", {})  # a new process: the same spec is read, not drawn
+    again = render(board_chart(us_cn_margin(ARENA), "arena-text", ARENA_SOURCES), cache=cache)
+    assert renderer_calls["svg"] == 1 and (again.svg, again.png, again.spec) == (first.svg, first.png, first.spec)
+
+    monkeypatch.setattr(charts, "_DRAWN", {})  # another spec (other credits) is drawn, next to the first
+    other = render(board_chart(us_cn_margin(ARENA), "arena-text", ["another credit"]), cache=cache)
+    assert renderer_calls["svg"] == 2 and "another credit" in " ".join(texts(other.svg))
+    assert len(list(cache.glob("chart-*.drawn"))) == 2
+    monkeypatch.setattr(charts, "_DRAWN", {})  # another scale too
+    assert render(chart, scale=1.0, cache=cache).png != first.png and renderer_calls["png"] == 3
+
+    for damage in (
+        lambda data: data[:-100],  # torn
+        lambda data: data[:200] + bytes([data[200] ^ 1]) + data[201:],  # one bit flipped in the drawing
+        lambda data: b"",
+    ):
+        entry.write_bytes(damage(entry.read_bytes()))
+        monkeypatch.setattr(charts, "_DRAWN", {})
+        drawn_before = renderer_calls["svg"]
+        redrawn = render(chart, cache=cache)
+        assert renderer_calls["svg"] == drawn_before + 1  # redrawn, never served
+        # the same drawing (vl-convert numbers clip paths per process: #clip1, then #clip7 ...)
+        assert re.sub(r"clip\d+", "clip", redrawn.svg) == re.sub(r"clip\d+", "clip", first.svg)
+        assert redrawn.png == first.png
+    monkeypatch.setattr(charts, "_DRAWN", {})
+    render(chart, cache=cache)
+    assert renderer_calls["svg"] == drawn_before + 1  # the entry was written again, whole
+
+
+def test_old_drawings_are_pruned(tmp_path, renderer_calls, monkeypatch):
+    from reports import charts
+
+    monkeypatch.setattr(charts, "KEPT_DRAWINGS", 2)
+    cache = tmp_path / "cache"
+    for credit in ("a", "b", "c"):
+        render(board_chart(us_cn_margin(ARENA), "arena-text", [credit]), cache=cache)
+    assert len(list(cache.glob("chart-*.drawn"))) == 2
+
+
+def test_the_page_s_javascript_is_built_once_per_renderer_version(tmp_path, renderer_calls, monkeypatch):
+    from reports import charts
+
+    spec = board_chart(us_cn_margin(ARENA), "arena-text", ARENA_SOURCES).to_dict()
+    cache = tmp_path / "cache"
+    page = interactive_html("aigap", [("Arena", spec)], cache=cache)
+    assert renderer_calls["javascript"] == 1
+    [entry] = cache.glob("vega-*.js.entry")
+    monkeypatch.setattr(charts, "_JAVASCRIPT", {})  # a new process reads it
+    assert interactive_html("aigap", [("Arena", spec)], cache=cache) == page
+    assert renderer_calls["javascript"] == 1
+    entry.write_bytes(entry.read_bytes()[:-10])  # a torn entry is rebuilt, never inlined
+    monkeypatch.setattr(charts, "_JAVASCRIPT", {})
+    assert interactive_html("aigap", [("Arena", spec)], cache=cache) == page
+    assert renderer_calls["javascript"] == 2
+    assert interactive_html("aigap", [("Arena", spec)]) == page  # without a cache: the same page
+
+
 def test_every_source_is_credited_and_bundled_licences_match_the_data_notes():
     from sources import registry
 

@@ -276,3 +276,12 @@ def test_a_publisher_killed_mid_transaction_leaves_the_lake_whole_and_the_rerun_
             con.execute("SELECT count(*) FROM core.open_llm_v2_entries WHERE load_id = 'killed'").fetchone()[0] == 5000
         )
         assert con.execute("SELECT count(*) FROM meta.loads").fetchone()[0] == 2
+
+
+def test_a_session_loads_only_the_scanner_its_catalog_needs(tmp_path):
+    def loaded(the_lake):
+        return [Path(s.split("'")[1]).stem for s in lake.session_statements(the_lake) if s.startswith("LOAD")]
+
+    assert loaded(lake.lake_for(tmp_path / "w.ducklake")) == ["ducklake", "sqlite_scanner"]
+    assert loaded(lake.Lake("postgres:dbname=aigap host=db", "/shared/", True)) == ["ducklake", "postgres_scanner"]
+    assert [Path(s.split("'")[1]).stem for s in lake.load_statements()] == list(lake.EXTENSIONS)

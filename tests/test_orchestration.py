@@ -220,3 +220,17 @@ def test_task_runs_are_few_named_by_stage_and_source_and_the_failed_one_names_it
     assert f"discover {source}" in names
     assert not [n for n in names if n.split()[0] in ("fetch", "gate", "publish", "quarantine")], names
     assert [o.status for o in run_summary(state).loads] == ["skipped"] * 4
+
+
+def test_heartbeats_are_sent_only_where_a_server_watches_them():
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    from aigap.orchestration import heartbeats_only_with_a_server
+
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), heartbeats_only_with_a_server():
+        assert get_current_settings().flows.heartbeat_frequency is None  # a temporary server: none
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}), heartbeats_only_with_a_server():
+        assert get_current_settings().flows.heartbeat_frequency == default  # a server (workers, automations): kept
+    assert get_current_settings().flows.heartbeat_frequency == default

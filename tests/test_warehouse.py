@@ -58,6 +58,25 @@ def test_migrations_apply_once(tmp_path):
         assert {"meta", "core", "marts"} <= schemas
 
 
+class CountingConnection:
+    """A connection that records the SQL it is given."""
+
+    def __init__(self, con):
+        self.con, self.sql = con, []
+
+    def execute(self, sql, *args):
+        self.sql.append(sql)
+        return self.con.execute(sql, *args)
+
+
+def test_a_warehouse_at_the_current_schema_costs_one_query(tmp_path):
+    with store.connect(tmp_path / "w.duckdb") as connection:
+        store.migrate(connection)
+        counting = CountingConnection(connection)
+        assert store.migrate(counting) == []
+        assert counting.sql == ["SELECT name FROM meta.migrations"]  # no transaction, no query per file
+
+
 def test_publish_replaces_the_snapshot_and_writes_the_ledger(con):
     store.publish(con, "core.things", frame(), ledger_row())
     store.publish(con, "core.things", frame("s:k@def", (7, 8, 9)), ledger_row("s:k@def", rows=3))

@@ -237,7 +237,14 @@ def without_constraints(sql: str) -> str:
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the numbered SQL files in warehouse/migrations that this warehouse has not seen yet
     (each in its own transaction; two workers migrating at once: one applies, the other retries and
-    finds it done)."""
+    finds it done). A warehouse at the current schema costs one read of meta.migrations."""
+    try:
+        seen = {name for (name,) in con.execute("SELECT name FROM meta.migrations").fetchall()}
+    except duckdb.CatalogException:  # a new warehouse: no meta.migrations yet
+        seen = set()
+    missing = [f for f in sorted(MIGRATIONS_DIR.glob("*.sql")) if f.name not in seen]
+    if not missing:
+        return []
     in_lake = is_lake(con)
     key = "" if in_lake else " PRIMARY KEY"
 
@@ -249,9 +256,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
     in_transaction(con, ensure_table)
     applied = []
-    for sql_file in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for sql_file in missing:
 
         def apply(sql_file=sql_file) -> bool:
+            # read again inside the transaction: another worker may have applied it since
             if con.execute("SELECT count(*) FROM meta.migrations WHERE name = ?", [sql_file.name]).fetchone()[0]:
                 return False
             sql = sql_file.read_text()

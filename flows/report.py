@@ -159,14 +159,10 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
         gap = store.read_table(con, HEADLINE_GAP)
         relations = _relations(con)
         coverage = (
-            store.read_table(con, "SELECT * FROM marts.attribution_coverage")
-            if COVERAGE_TABLE in relations
-            else None
+            store.read_table(con, "SELECT * FROM marts.attribution_coverage") if COVERAGE_TABLE in relations else None
         )
         funding_gap = (
-            store.read_table(con, "SELECT * FROM marts.funding_gap")
-            if ("marts", "funding_gap") in relations
-            else None
+            store.read_table(con, "SELECT * FROM marts.funding_gap") if ("marts", "funding_gap") in relations else None
         )
         race = (
             store.read_table(con, "SELECT * FROM marts.race_by_year")
@@ -186,7 +182,12 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
     run, before = _run_record(current), (_run_record(previous) if previous else None)
     published = loads.filter(pl.col("status") == "published")["source"].unique().to_list()
     board_files, money_files = build_charts(
-        gap, funding_gap, race, credits_by_chart_key(published), holes=holes, coverage=coverage,
+        gap,
+        funding_gap,
+        race,
+        credits_by_chart_key(published),
+        holes=holes,
+        coverage=coverage,
         cache=cache_dir(warehouse),
     )
     quarantined = quarantine_rows(loads, run_id)
@@ -202,7 +203,8 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
     page = folder / INTERACTIVE_PAGE
     page.write_text(
         charts.interactive_html(
-            f"aigap: US vs China, {run_name}", [(c.caption, c.rendered.spec) for c in [*board_files, *money_files]],
+            f"aigap: US vs China, {run_name}",
+            [(c.caption, c.rendered.spec) for c in [*board_files, *money_files]],
             cache=cache_dir(warehouse),
         ),
         encoding="utf-8",

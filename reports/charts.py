@@ -679,6 +679,7 @@ def interactive_html(title: str, specs: list[tuple[str, dict]], cache: Path | No
     """One self-contained page with every chart, interactive (tooltips; zoom on the gap charts), with
     Vega's JavaScript inlined: it opens offline, from a file, with no CDN, and can be sent alone.
     `cache`: where Vega's JavaScript is kept between processes (see `_vega_javascript`)."""
+
     def safe(value: str) -> str:  # a spec inside <script>: no "</script>" can close it early
         return value.replace("<", "\\u003c")
 

@@ -177,6 +177,11 @@ def open_lake(lake: Lake, read_only: bool = False, snapshot: int | None = None) 
         return _new_session(lake, True, snapshot)
     key = (os.getpid(), lake, read_only)  # a forked child builds its own
     with _SESSIONS_LOCK:
+        # a process that writes the lake reads it through its writing session too (each cursor its
+        # own transactions, seeing what is committed): a second instance would load the extensions
+        # and read the catalog again (~0.2 s a run)
+        if key not in _SESSIONS and read_only and (key[0], lake, False) in _SESSIONS:
+            key = (key[0], lake, False)
         base = _SESSIONS.get(key)
         if base is None:
             base = _SESSIONS[key] = _new_session(lake, read_only, None)
@@ -186,6 +191,13 @@ def open_lake(lake: Lake, read_only: bool = False, snapshot: int | None = None) 
         cursor = base.cursor()
     cursor.execute(f"USE {ALIAS}")
     return cursor
+
+
+def close_sessions() -> None:
+    """Close every kept session of this process (before it ends without Python's teardown)."""
+    with _SESSIONS_LOCK:
+        while _SESSIONS:
+            _SESSIONS.popitem()[1].close()
 
 
 def session_statements(lake: Lake, read_only: bool = False, snapshot: int | None = None) -> list[str]:

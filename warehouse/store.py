@@ -453,9 +453,9 @@ class SourceLedger:
 
 
 def _conflict_only(entry: LedgerEntry) -> bool:
-    return entry.status == "quarantined" and {
-        r.get("check") for r in json.loads(entry.reasons or "[]")
-    } == {CONFLICT_CHECK}
+    return entry.status == "quarantined" and {r.get("check") for r in json.loads(entry.reasons or "[]")} == {
+        CONFLICT_CHECK
+    }
 
 
 def _insert_ledger(con, row: LedgerRow) -> None:

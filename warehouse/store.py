@@ -495,7 +495,7 @@ class PublishMismatch(RuntimeError):
 #   supersedes every published load that reports any identity it reports (whichever source wrote
 #   it), and the earlier content under its own key (source, snapshot_key) unless the source keeps
 #   editions. Loads are published in fetch order, so the one fetched last counts; a revert (earlier
-#   bytes back under a key) is new content for the key and is published again (store.find_known).
+#   bytes back under a key) is new content for the key and is published again (SourceLedger.known).
 # - Superseding removes the old load's rows from EVERY core table (a Space file that turned from a
 #   catalog into scores leaves nothing behind in core.arena_models) and marks it `superseded`,
 #   pointing to its successor, in the same transaction that inserts the new rows. So no identity

@@ -314,6 +314,8 @@ def fetch_and_stage(
 
     A local file's stat is taken before its bytes are read and saved with their hash, so that the
     next run knows it without reading it (`known_without_reading`)."""
+    if not refs:
+        return []
     started_at = store.utcnow()
 
     def land_one(ref: SnapshotRef):
@@ -323,9 +325,8 @@ def fetch_and_stage(
     stats = [(ref.key, *out[0], out[1].sha256) for ref, out in zip(refs, landed, strict=True)
              if not isinstance(out, Exception) and out[0] is not None]  # fmt: skip
     with store.connect(warehouse) as con:  # the ledger is read (once) and written by one thread
-        if refs:
-            store.save_file_stats(con, refs[0].source, stats)
-        ledger = store.SourceLedger.read(con, refs[0].source) if refs else None
+        store.save_file_stats(con, refs[0].source, stats)
+        ledger = store.SourceLedger.read(con, refs[0].source)
     results: list = []
     for ref, outcome in zip(refs, landed, strict=True):
         if isinstance(outcome, Exception):

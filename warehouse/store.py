@@ -458,13 +458,22 @@ def _conflict_only(entry: LedgerEntry) -> bool:
     }
 
 
-def _insert_ledger(con, row: LedgerRow) -> None:
-    values = asdict(row)
-    values["reasons"] = None if row.reasons is None else json.dumps(row.reasons, default=str)
-    values["details"] = None if row.details is None else json.dumps(row.details, default=str)
-    columns = ", ".join(values)
-    placeholders = ", ".join("?" for _ in values)
-    con.execute(f"INSERT INTO meta.loads ({columns}) VALUES ({placeholders})", list(values.values()))
+def _insert_ledger(con, rows: list[LedgerRow]) -> None:
+    """Insert ledger rows, in one statement however many."""
+    if not rows:
+        return
+    records = []
+    for row in rows:
+        values = asdict(row)
+        values["reasons"] = None if row.reasons is None else json.dumps(row.reasons, default=str)
+        values["details"] = None if row.details is None else json.dumps(row.details, default=str)
+        records.append(values)
+    columns = ", ".join(records[0])
+    one = "(" + ", ".join("?" for _ in records[0]) + ")"
+    con.execute(
+        f"INSERT INTO meta.loads ({columns}) VALUES {', '.join(one for _ in records)}",
+        [value for values in records for value in values.values()],
+    )
 
 
 def record(con, row: LedgerRow) -> bool:
@@ -475,7 +484,7 @@ def record(con, row: LedgerRow) -> bool:
         _guard_ledger(con)
         if _already(con, row.load_id) is not None:
             return False
-        _insert_ledger(con, row)
+        _insert_ledger(con, [row])
         return True
 
     return in_transaction(con, write)
@@ -525,49 +534,124 @@ def core_tables(con) -> list[str]:
     return [r[0] for r in rows]
 
 
-def met_by_publishing(
-    con, table: str, frame: pl.DataFrame, row: LedgerRow, replaces_key: bool
-) -> tuple[str | None, list[str]]:
-    """In one query: the status of `row`'s load if another run recorded it meanwhile, and the
-    published loads that publishing `frame` (registered as `staged_frame`) supersedes."""
-    columns = identity_columns(table)
-    if columns == BOARD_IDENTITY:
-        # a board's few dates as constants: the lake skips every file whose dates lie elsewhere, so
-        # the cost stays flat as history grows (a join with the staged frame reads every file's dates)
-        dates = frame.get_column("snapshot_date").unique().drop_nulls().to_list()
-        same_identity = (
-            f"SELECT DISTINCT load_id FROM {table} WHERE snapshot_date IN ({', '.join('?' for _ in dates)})"
-            if dates else "SELECT NULL WHERE false"
-        )  # fmt: skip
-        identity_params = dates
-    else:
-        on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns)
-        same_identity = (
-            f"SELECT DISTINCT t.load_id FROM {table} t "
-            f"SEMI JOIN (SELECT DISTINCT {', '.join(columns)} FROM staged_frame) s ON {on}"
+@dataclass(frozen=True)
+class Publication:
+    """One snapshot to publish: its validated rows for `table` and its ledger row. `replaces_key`:
+    False for sources that keep editions (a new edition under the same key is published next to the
+    earlier ones; only the same identities replace)."""
+
+    table: str
+    frame: pl.DataFrame
+    row: LedgerRow
+    replaces_key: bool = True
+
+
+@dataclass(frozen=True)
+class Met:
+    """What publishing a group meets in the warehouse (`met_by_publishing`)."""
+
+    recorded: dict[str, str]  # load id of a member -> its status, where another run recorded it meanwhile
+    reported_by: dict[str, list[int]]  # published load -> the members reporting an identity or key it has
+
+
+def met_by_publishing(con, group: list[Publication]) -> Met:
+    """In one query, for a whole group: which members' loads another run recorded meanwhile, and for
+    every published load that shares an identity (or, for a member that replaces its key, the key)
+    with a member, which members (by position) share it."""
+    parts, params, registered = [], [], []
+    for table in dict.fromkeys(p.table for p in group):
+        columns = identity_columns(table)
+        members = [(i, p.frame) for i, p in enumerate(group) if p.table == table and len(p.frame)]
+        if not members:
+            continue
+        reported = pl.concat(
+            [frame.select(columns).unique().with_columns(pl.lit(i, pl.Int64).alias("member")) for i, frame in members]
         )
-        identity_params = []
-    same_key = "SELECT load_id FROM meta.loads WHERE source = ? AND snapshot_key = ?" if replaces_key else None
-    sql = (
-        "SELECT load_id, status FROM meta.loads WHERE load_id = ? OR (status = 'published' "
-        f"AND (load_id IN ({same_identity})" + (f" OR load_id IN ({same_key})))" if same_key else "))") + " ORDER BY 1"
+        name = f"reported_{len(registered)}"
+        con.register(name, reported.to_arrow())
+        registered.append(name)
+        if columns == BOARD_IDENTITY:
+            # the group's few dates as constants: the lake skips every file whose dates lie elsewhere,
+            # so the cost stays flat as history grows (a join alone would read every file's dates)
+            dates = reported.get_column("snapshot_date").unique().drop_nulls().sort().to_list()
+            if not dates:
+                continue
+            parts.append(
+                f"SELECT t.load_id, s.member FROM (SELECT DISTINCT snapshot_date, load_id FROM {table} "
+                f"WHERE snapshot_date IN ({', '.join('?' for _ in dates)})) t JOIN {name} s USING (snapshot_date)"
+            )
+            params += dates
+        else:
+            on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns)
+            parts.append(f"SELECT DISTINCT t.load_id, s.member FROM {table} t JOIN {name} s ON {on}")
+    keys = [(p.row.source, p.row.snapshot_key, i) for i, p in enumerate(group) if p.replaces_key]
+    if keys:
+        frame = pl.DataFrame(keys, schema={"source": pl.Utf8, "snapshot_key": pl.Utf8, "member": pl.Int64},
+                             orient="row")  # fmt: skip
+        con.register("reported_keys", frame.to_arrow())
+        registered.append("reported_keys")
+        parts.append("SELECT l.load_id, k.member FROM meta.loads l JOIN reported_keys k USING (source, snapshot_key)")
+    matched = (
+        " UNION ALL ".join(parts) if parts else "SELECT NULL::VARCHAR AS load_id, NULL::BIGINT AS member WHERE false"
     )
-    params = [row.load_id, *identity_params, *([row.source, row.snapshot_key] if same_key else [])]
-    met = con.execute(sql, params).fetchall()
-    itself = next((status for load_id, status in met if load_id == row.load_id), None)
-    return itself, [load_id for load_id, _ in met if load_id != row.load_id]
+    sql = (
+        f"WITH matched(load_id, member) AS ({matched}) "
+        "SELECT m.load_id, l.status, m.member FROM matched m JOIN meta.loads l USING (load_id) "
+        "WHERE l.status = 'published' "
+        "UNION ALL SELECT load_id, status, NULL FROM meta.loads WHERE list_contains(?, load_id)"
+    )
+    try:
+        met = con.execute(sql, [*params, [p.row.load_id for p in group]]).fetchall()
+    finally:
+        for name in registered:
+            con.unregister(name)
+    recorded: dict[str, str] = {}
+    reported_by: dict[str, list[int]] = {}
+    for load_id, status, member in met:
+        if member is None:
+            recorded[load_id] = status
+        else:
+            reported_by.setdefault(load_id, []).append(member)
+    return Met(recorded, {load_id: sorted(set(members)) for load_id, members in reported_by.items()})
 
 
-def _retire(con, load_ids: list[str], successor: str) -> None:
-    """Remove superseded loads' rows from every core table and point their ledger rows to `successor`."""
-    if not load_ids:
+def successors(group: list[Publication], met: Met) -> dict[str, int]:
+    """{load to supersede: the member (by position) that supersedes it}, publishing the group's
+    members in order, as if one after the other (the rule above): a published load is superseded by
+    the first member reporting one of its identities (or its key), and a member by the first later
+    member that reports one of its own; members another run recorded (`met.recorded`) publish nothing."""
+    publishing = [i for i, p in enumerate(group) if p.row.load_id not in met.recorded]
+    superseded_by: dict[str, int] = {}
+    for load_id, members in met.reported_by.items():  # (a member's own load is published only if recorded)
+        first = next((i for i in members if i in publishing), None)
+        if first is not None:
+            superseded_by[load_id] = first
+    # within the group: what a member reports, and what a later member claims of it
+    holders: dict[tuple, list[int]] = {}
+    for j in publishing:
+        p = group[j]
+        key = ("key", p.row.source, p.row.snapshot_key)
+        reports = identities(p.table, p.frame)
+        for claim in reports | ({key} if p.replaces_key else set()):
+            for i in holders.get(claim, []):
+                superseded_by.setdefault(group[i].row.load_id, j)
+        for claim in reports | {key}:
+            holders.setdefault(claim, []).append(j)
+    return superseded_by
+
+
+def _retire(con, successor_of: dict[str, str]) -> None:
+    """Remove superseded loads' rows from every core table and point their ledger rows to their
+    successors ({superseded load: successor}): one statement per table, however many loads."""
+    if not successor_of:
         return
+    old, new = list(successor_of), list(successor_of.values())
     for table in core_tables(con):
-        con.execute(f"DELETE FROM {table} WHERE list_contains(?, load_id)", [load_ids])
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?, load_id)", [old])
     con.execute(
-        "UPDATE meta.loads SET status = 'superseded', superseded_by = ?, superseded_at = ? "
-        "WHERE list_contains(?, load_id)",
-        [successor, utcnow(), load_ids],
+        "UPDATE meta.loads SET status = 'superseded', superseded_by = list_extract(?::VARCHAR[], "
+        "list_position(?::VARCHAR[], load_id)), superseded_at = ? WHERE list_contains(?, load_id)",
+        [new, old, utcnow(), old],
     )
 
 
@@ -577,34 +661,64 @@ class Published:
     superseded: list[str]
 
 
-def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, replaces_key: bool = True) -> Published:
-    """Insert the validated rows and their ledger row, superseding what they replace (the rule
-    above), atomically. Raises PublishMismatch (and changes nothing) if the rows written are not the
-    rows validated. `replaces_key`: False for sources that keep editions (a new edition under the
-    same key is published next to the earlier ones; only the same figures replace).
+def publish_many(con, group: list[Publication]) -> list[Published | LoadedConcurrently]:
+    """Publish a group of snapshots in one transaction, as if one after the other in the group's order:
+    each member's rows and ledger row are inserted and what it supersedes (the rule above) is retired,
+    all or nothing. The statements are a fixed few per table, not per snapshot: one query for what the
+    group meets, one INSERT per core table, the deletes of superseded rows, one ledger INSERT and one
+    ledger UPDATE. For each member, in order: Published, or LoadedConcurrently when another run
+    recorded that very load first (nothing of it written; the others publish).
 
-    The whole check-and-write is one transaction that touches the ledger guard: when another run
-    commits a ledger write first, it is run again on the new state, and if that run recorded this
-    very load, LoadedConcurrently is raised (nothing written twice)."""
-    arrow = frame.to_arrow()
+    Raises PublishMismatch (and changes nothing) if the rows written are not the rows validated.
+    The check-and-write touches the ledger guard: when another run commits a ledger write first, the
+    whole transaction is run again on the new state."""
 
-    def write() -> Published:
+    def write() -> list[Published | LoadedConcurrently]:
         _guard_ledger(con)
-        con.register("staged_frame", arrow)
-        try:
-            status, superseded = met_by_publishing(con, table, frame, row, replaces_key)
-            if status is not None:
-                raise LoadedConcurrently(row.load_id, status)
-            _retire(con, superseded, row.load_id)
-            written = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame").fetchone()[0]
-        finally:
-            con.unregister("staged_frame")
-        if written != len(frame) or written != row.rows_published:
-            raise PublishMismatch(f"{row.load_id}: wrote {written} rows, validated {len(frame)}; nothing was published")
-        _insert_ledger(con, row)
-        return Published(written, superseded)
+        met = met_by_publishing(con, group)
+        publishing = [p for p in group if p.row.load_id not in met.recorded]
+        for table in dict.fromkeys(p.table for p in publishing):
+            into = [p for p in publishing if p.table == table]
+            _insert_checked(con, table, into)
+        superseded_by = successors(group, met)
+        _insert_ledger(con, [p.row for p in publishing])
+        _retire(con, {old: group[j].row.load_id for old, j in superseded_by.items()})
+        results: list[Published | LoadedConcurrently] = []
+        for i, p in enumerate(group):
+            if p.row.load_id in met.recorded:
+                results.append(LoadedConcurrently(p.row.load_id, met.recorded[p.row.load_id]))
+            else:
+                replaced = sorted(old for old, j in superseded_by.items() if j == i)
+                results.append(Published(len(p.frame), replaced))
+        return results
 
     return in_transaction(con, write)
+
+
+def _insert_checked(con, table: str, group: list[Publication]) -> None:
+    """Insert the group's frames into `table` in one statement; PublishMismatch unless the rows written
+    are the rows validated, and each member's ledger row says so."""
+    frame = group[0].frame if len(group) == 1 else pl.concat([p.frame for p in group], how="diagonal_relaxed")
+    con.register("staged_frame", frame.to_arrow())
+    try:
+        written = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_frame").fetchone()[0]
+    finally:
+        con.unregister("staged_frame")
+    validated = sum(len(p.frame) for p in group)
+    if written != validated or any(p.row.rows_published != len(p.frame) for p in group):
+        what = group[0].row.load_id if len(group) == 1 else f"{len(group)} loads into {table}"
+        wrong = [p.row.load_id for p in group if p.row.rows_published != len(p.frame)]
+        ledger = f" ({', '.join(wrong)}: the ledger row says otherwise)" if wrong else ""
+        raise PublishMismatch(f"{what}: wrote {written} rows, validated {validated}{ledger}; nothing was published")
+
+
+def publish(con, table: str, frame: pl.DataFrame, row: LedgerRow, replaces_key: bool = True) -> Published:
+    """Publish one snapshot in its own transaction (`publish_many` with a group of one); raises
+    LoadedConcurrently when another run recorded this very load first (nothing written twice)."""
+    [done] = publish_many(con, [Publication(table, frame, row, replaces_key)])
+    if isinstance(done, LoadedConcurrently):
+        raise done
+    return done
 
 
 def settle_published_overlaps(con) -> dict[str, str]:
@@ -630,11 +744,7 @@ def settle_published_overlaps(con) -> dict[str, str]:
         for old, new in pairs:
             retired.setdefault(old, new)
 
-    def write() -> None:
-        for old, new in retired.items():
-            _retire(con, [old], new)
-
-    in_transaction(con, write)
+    in_transaction(con, lambda: _retire(con, retired))
     return retired
 
 

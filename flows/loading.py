@@ -8,7 +8,8 @@ A run moves a source's snapshots through each step together, so that its cost fo
 revision by its sha; a local file by its path, size and mtime as last read); `fetch_and_stage`
 fetches and parses the new ones concurrently; `gate_batch` validates them in few Great Expectations
 runs (expectations/gate.py `screen`), each snapshot still judged alone; `publish_batch` publishes
-them one transaction each, on one connection.
+them on one connection, several per transaction, each snapshot's publish still atomic and its
+outcome its own (a group that fails is published again one snapshot per transaction).
 
 A run gates every snapshot first, then `settle`s what passed before publishing any of it: two
 different contents claiming one snapshot in one run (two files dated the same day, two copies of
@@ -348,7 +349,8 @@ def fetch_and_stage(
     return parsed
 
 
-def _chunks(items: list[Parsed], rows: int) -> Iterable[list[Parsed]]:
+def _chunks(items: list, rows: int) -> Iterable[list]:
+    """Consecutive runs of items (Parsed or Ready) of at most `rows` staged rows (an item alone may exceed it)."""
     chunk, size = [], 0
     for item in items:
         if chunk and size + item.staged.rows > rows:
@@ -407,10 +409,59 @@ def gate_batch(
     return results
 
 
-def publish_batch(items: list[Ready], warehouse: Path, flow_run_id=None) -> list[LoadOutcome]:
-    """Publish settled snapshots in order, each in its own transaction, on one connection (one writer)."""
+# Rows per publish transaction: the group's frames are held, concatenated and handed to DuckDB at
+# once, so memory follows this, not the batch (~100,000 rows of a leaderboard: a few tens of MB,
+# twice while concatenated); past a few tens of snapshots a bigger group saves next to nothing.
+PUBLISH_ROWS = 100_000
+
+
+def publish_batch(
+    items: list[Ready], warehouse: Path, flow_run_id=None, group_rows: int = PUBLISH_ROWS, logger=log
+) -> list[LoadOutcome]:
+    """Publish settled snapshots in order, on one connection (one writer), a group of them (up to
+    ~group_rows rows) per transaction: each snapshot's publish is atomic (its rows, its ledger row and
+    what it supersedes commit together) and the outcomes are those of publishing one after another.
+    A group whose transaction fails (not a commit conflict: those are retried) is rolled back and
+    published again one snapshot per transaction, so a bad snapshot fails alone, as it would on its own."""
+    outcomes: list[LoadOutcome] = []
     with store.connect(warehouse) as con:
+        for group in _chunks(items, group_rows):
+            outcomes += _publish_group(group, warehouse, flow_run_id, con, logger)
+    return outcomes
+
+
+def _publish_group(items: list[Ready], warehouse: Path, flow_run_id, con, logger) -> list[LoadOutcome]:
+    publications = [_publication(i.ref, i.landed, i.staged, warehouse, i.started_at, flow_run_id) for i in items]
+    try:
+        results = store.publish_many(con, publications)
+    except Exception as exc:
+        if len(items) == 1 or store.is_conflict(exc):
+            raise
+        logger.warning("publishing %d snapshots of %r together failed (%s: %s); publishing them one at a time",
+                       len(items), items[0].ref.source, type(exc).__name__, str(exc)[:300])  # fmt: skip
+        del publications  # the frames are read again, one at a time
         return [publish(i.ref, i.landed, i.staged, warehouse, i.started_at, flow_run_id, con) for i in items]
+    return [_outcome(i.ref, i.staged, result) for i, result in zip(items, results, strict=True)]
+
+
+def _publication(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_id) -> store.Publication:
+    frame = pl.read_parquet(staged.path)
+    row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
+    adapter = registry()[ref.source]
+    return store.Publication(staged.table or adapter.core_table, frame, row, replaces_key=not adapter.keeps_editions)
+
+
+def _outcome(ref, staged: Staged, result: store.Published | store.LoadedConcurrently) -> LoadOutcome:
+    """A snapshot's outcome once its publish has committed (or found it recorded by another run)."""
+    Path(staged.path).unlink(missing_ok=True)
+    if isinstance(result, store.LoadedConcurrently):  # another worker published this very content first
+        note = f"unchanged: already {result.status} by another run meanwhile"
+        return LoadOutcome(ref.source, ref.key, staged.snapshot_date, "skipped", staged.load_id, note=note)
+    note = f"replaces {', '.join(result.superseded)}" if result.superseded else ""
+    return LoadOutcome(
+        ref.source, ref.key, staged.snapshot_date, "published", staged.load_id, result.rows, note=note,
+        superseded=result.superseded,
+    )  # fmt: skip
 
 
 def _ledger_row(ref, landed, staged, warehouse, status, started_at, flow_run_id, reasons=None, published=None):
@@ -437,22 +488,8 @@ def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_i
     if con is None:
         with store.connect(warehouse) as con:
             return publish(ref, landed, staged, warehouse, started_at, flow_run_id, con)
-    frame = pl.read_parquet(staged.path)
-    row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
-    adapter = registry()[ref.source]
-    table = staged.table or adapter.core_table
-    try:
-        done = store.publish(con, table, frame, row, replaces_key=not adapter.keeps_editions)
-    except store.LoadedConcurrently as exc:  # another worker published this very content first
-        Path(staged.path).unlink(missing_ok=True)
-        note = f"unchanged: already {exc.status} by another run meanwhile"
-        return LoadOutcome(ref.source, ref.key, staged.snapshot_date, "skipped", staged.load_id, note=note)
-    Path(staged.path).unlink(missing_ok=True)
-    note = f"replaces {', '.join(done.superseded)}" if done.superseded else ""
-    return LoadOutcome(
-        ref.source, ref.key, staged.snapshot_date, "published", staged.load_id, done.rows, note=note,
-        superseded=done.superseded,
-    )  # fmt: skip
+    [result] = store.publish_many(con, [_publication(ref, landed, staged, warehouse, started_at, flow_run_id)])
+    return _outcome(ref, staged, result)
 
 
 def quarantine(ref, landed, staged: Staged, reasons: list[dict], warehouse: Path, started_at, flow_run_id=None):

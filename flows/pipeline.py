@@ -79,8 +79,8 @@ def gate(items: list[loading.Parsed], warehouse: Path, today: date, accepted: li
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish(items: list[loading.Ready], warehouse: Path) -> list[loading.LoadOutcome]:
-    outcomes = loading.publish_batch(items, warehouse, _flow_run_id())
     log = get_run_logger()
+    outcomes = loading.publish_batch(items, warehouse, _flow_run_id(), logger=log)
     for outcome in outcomes:
         log.info("published %r %r: %d rows (snapshot %s)%s", outcome.source, outcome.snapshot_key, outcome.rows,
                  outcome.snapshot_date, f"; {outcome.note}" if outcome.note else "")  # fmt: skip

@@ -59,13 +59,115 @@ def migrated_lake(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def warehouse(migrated_lake, tmp_path) -> Path:
-    path = tmp_path / "w" / "aigap.ducklake"
+    return copy_lake(migrated_lake, tmp_path / "w")
+
+
+def copy_lake(migrated_lake: Path, folder: Path) -> Path:
+    path = folder / "aigap.ducklake"
     path.parent.mkdir()
     for name in (migrated_lake.name, migrated_lake.name + "-wal"):  # the catalog and its write-ahead log
         if (migrated_lake.parent / name).exists():
             shutil.copy(migrated_lake.parent / name, path.parent / name)
     shutil.copytree(migrated_lake.with_name(migrated_lake.name + ".files"), path.with_name(path.name + ".files"))
     return path
+
+
+# --- publishing a group of snapshots in one transaction ---------------------------------------------
+
+
+def publication(load_id: str, day: date, rows: int, key: str | None = None) -> store.Publication:
+    row = ledger_row(load_id, rows, day)
+    if key is not None:
+        row = store.LedgerRow(**{**row.__dict__, "snapshot_key": key})
+    frame = board(load_id, day, rows).with_columns(pl.lit(row.snapshot_key).alias("snapshot_key"))
+    return store.Publication("core.open_llm_v2_entries", frame, row)
+
+
+def lake_commits(con) -> int:
+    return con.execute(f"SELECT count(*) FROM {lake.ALIAS}.snapshots()").fetchone()[0]
+
+
+def test_a_group_of_snapshots_is_published_in_one_lake_commit(warehouse):
+    group = [publication(f"g{i}", date(2024, 8, 1) + timedelta(days=i), 3 + i) for i in range(6)]
+    with store.connect(warehouse) as con:
+        before = lake_commits(con)
+        done = store.publish_many(con, group)
+        assert lake_commits(con) == before + 1
+        assert done == [store.Published(3 + i, []) for i in range(6)]
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == sum(range(3, 9))
+        assert con.execute("SELECT load_id, status, rows_published FROM meta.loads ORDER BY 1").fetchall() == [
+            (f"g{i}", "published", 3 + i) for i in range(6)
+        ]
+
+
+def _ledger_and_rows(con) -> tuple[list, list]:
+    return (
+        con.execute("SELECT load_id, status, superseded_by, rows_published FROM meta.loads ORDER BY 1").fetchall(),
+        con.execute("SELECT load_id, count(*) FROM core.open_llm_v2_entries GROUP BY 1 ORDER BY 1").fetchall(),
+    )
+
+
+def test_a_group_supersedes_exactly_as_publishing_one_after_another(migrated_lake, tmp_path):
+    earlier_run = [publication("a", date(2024, 7, 1), 3, "k-a"), publication("b", date(2024, 7, 2), 4, "k-b")]
+    this_run = [
+        publication("c", date(2024, 7, 1), 5, "k-c"),  # a's date: supersedes a (another run's)
+        publication("d", date(2024, 7, 3), 2, "k-d"),
+        publication("e", date(2024, 7, 4), 6, "k-b"),  # b's key: supersedes b
+        publication("f", date(2024, 7, 3), 3, "k-f"),  # d's date, in this group: supersedes d
+        publication("g", date(2024, 7, 5), 2, "k-g"),
+        publication("h", date(2024, 7, 3), 1, "k-e"),  # d's date again: f counted last, so h supersedes f
+        publication("i", date(2024, 7, 9), 2, "k-b"),  # b's key again: supersedes e
+    ]
+    one_by_one, grouped = copy_lake(migrated_lake, tmp_path / "one"), copy_lake(migrated_lake, tmp_path / "group")
+    with store.connect(one_by_one) as con:
+        for p in earlier_run:
+            store.publish(con, p.table, p.frame, p.row)
+        singly = [store.publish(con, p.table, p.frame, p.row) for p in this_run]
+        expected = _ledger_and_rows(con)
+    with store.connect(grouped) as con:
+        store.publish_many(con, earlier_run)
+        before = lake_commits(con)
+        together = store.publish_many(con, this_run)
+        assert lake_commits(con) == before + 1
+        assert _ledger_and_rows(con) == expected
+
+    assert together == singly
+    assert [p.superseded for p in together] == [["a"], [], ["b"], ["d"], [], ["f"], ["e"]]
+    assert expected[0] == [
+        ("a", "superseded", "c", 3), ("b", "superseded", "e", 4), ("c", "published", None, 5),
+        ("d", "superseded", "f", 2), ("e", "superseded", "i", 6), ("f", "superseded", "h", 3),
+        ("g", "published", None, 2), ("h", "published", None, 1), ("i", "published", None, 2),
+    ]  # fmt: skip
+    assert expected[1] == [("c", 5), ("g", 2), ("h", 1), ("i", 2)]
+
+
+def test_a_load_another_run_recorded_meanwhile_is_skipped_and_the_rest_of_the_group_publish(warehouse):
+    publish(warehouse, "taken", date(2024, 7, 2), 4)  # another run, between our check and our commit
+    group = [publication("x", date(2024, 7, 1), 3), publication("taken", date(2024, 7, 2), 4),
+             publication("y", date(2024, 7, 2), 2)]  # fmt: skip
+    with store.connect(warehouse) as con:
+        done = store.publish_many(con, group)
+        assert done[0] == store.Published(3, [])
+        assert isinstance(done[1], store.LoadedConcurrently) and done[1].status == "published"
+        assert done[2] == store.Published(2, ["taken"])  # y's date is the other run's copy's: the later counts
+        assert con.execute("SELECT load_id, status, superseded_by FROM meta.loads ORDER BY 1").fetchall() == [
+            ("taken", "superseded", "y"), ("x", "published", None), ("y", "published", None),
+        ]  # fmt: skip
+        assert con.execute("SELECT load_id, count(*) FROM core.open_llm_v2_entries GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("x", 3), ("y", 2),
+        ]  # fmt: skip
+
+
+def test_a_group_whose_rows_differ_from_those_validated_changes_nothing(warehouse):
+    wrong = publication("w", date(2024, 7, 2), 3)
+    group = [publication("v", date(2024, 7, 1), 2), store.Publication(wrong.table, wrong.frame.head(2), wrong.row)]
+    with store.connect(warehouse) as con:
+        before = lake_commits(con)
+        with pytest.raises(store.PublishMismatch, match="the ledger row says otherwise"):
+            store.publish_many(con, group)
+        assert lake_commits(con) == before
+        assert con.execute("SELECT count(*) FROM meta.loads").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 0
 
 
 def test_the_default_warehouse_is_a_lake_with_every_table_and_comment(warehouse):

@@ -9,6 +9,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
+import polars as pl
 import pytest
 from conftest import BAD, query
 
@@ -115,3 +117,30 @@ def test_each_snapshot_keeps_its_place_and_its_own_failure(folder, warehouse):
     assert isinstance(fetched[0], loading.Parsed) and fetched[0].ref == refs[0]
     assert isinstance(fetched[1], Exception) and not isinstance(fetched[1], SnapshotUnavailable)
     assert isinstance(fetched[2], loading.Parsed) and fetched[2].ref == refs[2]
+
+
+def test_a_group_that_fails_is_published_again_one_snapshot_at_a_time_and_only_the_bad_one_fails(
+    folder, warehouse, caplog
+):
+    refs = registry()[SOURCE].discover(str(folder))
+    parsed = [p for p in loading.fetch_and_stage(refs, warehouse) if isinstance(p, loading.Parsed)]
+    ready = [g for g in loading.gate_batch(parsed, warehouse, TODAY) if isinstance(g, loading.Ready)]
+    assert [r.ref.key for r in ready] == ["scraped/2024-07-13.csv", "scraped/2024-08-01.csv", "scraped/2024-08-30.csv"]
+    # the last one's staged rows turn bad after its gate: a score that is not a number
+    bad = ready[-1]
+    pl.read_parquet(bad.staged.path).with_columns(pl.lit("not a number").alias("average")).write_parquet(
+        bad.staged.path
+    )
+
+    with pytest.raises(duckdb.ConversionException, match="not a number"):
+        loading.publish_batch(ready, warehouse)
+
+    assert "publishing 3 snapshots of 'open-llm-v2-archive' together failed" in caplog.text
+    assert "publishing them one at a time" in caplog.text
+    assert query(warehouse, "SELECT snapshot_key, status FROM meta.loads ORDER BY 1") == [
+        ("scraped/2024-07-13.csv", "published"),
+        ("scraped/2024-08-01.csv", "published"),
+    ]
+    assert query(warehouse, "SELECT load_id, count(*) FROM core.open_llm_v2_entries GROUP BY 1 ORDER BY 1") == sorted(
+        (r.staged.load_id, r.staged.rows) for r in ready[:2]
+    )

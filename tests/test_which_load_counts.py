@@ -255,3 +255,45 @@ def test_the_size_check_compares_with_a_snapshot_accepted_earlier_in_the_same_ru
     report = loading.validate(ref, staged, warehouse, date(2026, 11, 23), earlier=[(date(2024, 7, 1), 1000)])
     assert [f["reason"] for f in report.failures] == ["237 rows, expected at least 500"]
     assert loading.validate(ref, staged, warehouse, date(2026, 11, 23), earlier=[(date(2024, 7, 20), 1000)]).success
+
+
+def test_snapshots_published_together_count_as_published_one_after_another(tmp_path, warehouse):
+    # Two tables and two rules at once: a corrected Arena copy under another name (same date) and a
+    # corrected AI Index file (same figures), each after its original, in one publish transaction.
+    arena, funding = tmp_path / "arena", tmp_path / "ai_index"
+    (arena / "scraped").mkdir(parents=True)
+    (arena / "corrected").mkdir()
+    shutil.copy(TABLE, arena / "scraped" / "2024-11-05.csv")
+    (arena / "corrected" / "2024-11-05.csv").write_text(revised(TABLE.read_text()))
+    (funding / "2025-04").mkdir(parents=True)
+    shutil.copy(AI_INDEX, funding / "2025-04" / AI_INDEX.name)
+    fixed = AI_INDEX.read_text().replace("China,CHN,2023,8419883187", "China,CHN,2023,8519883187")
+    (funding / "2025-04" / "corrected.csv").write_text(fixed)
+    snapshots = [
+        ("arena-archive", arena, "scraped/2024-11-05.csv"),
+        ("funding-ai-index", funding, f"2025-04/{AI_INDEX.name}"),
+        ("arena-archive", arena, "corrected/2024-11-05.csv"),
+        ("funding-ai-index", funding, "2025-04/corrected.csv"),
+    ]
+
+    one_by_one = [load(source, folder, key, warehouse) for source, folder, key in snapshots]
+
+    together = tmp_path / "together.duckdb"
+    with store.connect(together) as con:
+        store.migrate(con)
+    ready = []
+    for source, folder, key in snapshots:
+        ref = next(r for r in registry()[source].discover(str(folder)) if r.key == key)
+        landed = loading.fetch(ref, together)
+        staged = loading.stage(ref, landed, together)
+        ready.append(loading.Ready(ref, landed, staged, store.utcnow(), registry()[source].series(key)))
+    outcomes = loading.publish_batch(ready, together)
+
+    assert outcomes == one_by_one
+    assert [o.superseded for o in outcomes] == [[], [], [one_by_one[0].load_id], [one_by_one[1].load_id]]
+    assert ledger(together) == ledger(warehouse)
+    for table in ("core.arena_entries", "core.funding_observations"):
+        rows = f"SELECT load_id, count(*) FROM {table} GROUP BY 1 ORDER BY 1"
+        assert query(together, rows) == query(warehouse, rows)
+    # one transaction: every ledger row of the batch was written at one commit, the retirements with it
+    assert query(together, "SELECT count(DISTINCT superseded_at) FROM meta.loads") == [(1,)]

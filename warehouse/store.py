@@ -503,7 +503,8 @@ class PublishMismatch(RuntimeError):
 # - The published content for an identity is the latest accepted content for it. Publishing a load
 #   supersedes every published load that reports any identity it reports (whichever source wrote
 #   it), and the earlier content under its own key (source, snapshot_key) unless the source keeps
-#   editions. Loads are published in fetch order, so the one fetched last counts; a revert (earlier
+#   editions. Loads are published in fetch order, so the one fetched last counts (several published
+#   in one transaction count exactly as if one after another: `publish_many`); a revert (earlier
 #   bytes back under a key) is new content for the key and is published again (SourceLedger.known).
 # - Superseding removes the old load's rows from EVERY core table (a Space file that turned from a
 #   catalog into scores leaves nothing behind in core.arena_models) and marks it `superseded`,

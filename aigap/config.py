@@ -63,8 +63,9 @@ def reports_dir(warehouse: Path) -> Path:
 
 
 def cache_dir(warehouse: Path) -> Path:
-    """Derived files kept between runs only to save time (drawn charts, Vega's JavaScript:
-    reports/cache.py), next to the warehouse; deleting the folder costs the next run time, never data."""
+    """Derived files kept between runs only to save time (drawn charts, Vega's JavaScript, the local
+    copy of history the marts read: reports/cache.py), next to the warehouse; deleting the folder
+    costs the next run time, never data."""
     return warehouse.parent / "cache"
 
 

@@ -1,6 +1,7 @@
 """Derived files a run can always rebuild, kept on disk so that the next process need not: the
-charts it drew and Vega's JavaScript for the interactive page (reports/charts.py). They live in
-the warehouse's `cache/` folder (aigap.config.cache_dir); deleting it costs time, never data.
+charts it drew and Vega's JavaScript for the interactive page (reports/charts.py), and the copy of
+history the marts read (flows/marts.py). They live in the warehouse's `cache/` folder
+(aigap.config.cache_dir); deleting it costs time, never data.
 
 An entry is written whole (a temporary file renamed into place) and starts with the sha256 of its
 content: an entry torn, truncated or altered since reads as missing, so it is rebuilt and written

@@ -198,3 +198,50 @@ def test_a_failing_mart_gate_keeps_every_mart_and_the_state(tmp_path, warehouse,
     monkeypatch.setattr(marts_flow, "validate_mart", real)
     assert refresh_marts(warehouse).mode == "incremental"  # the next run catches up
     assert_same_as_full_rebuild(warehouse)
+
+
+def test_the_local_copy_of_history_holds_what_the_lake_holds(tmp_path, warehouse):
+    """An incremental refresh reads history through a local copy (flows/marts.py read_history_rows):
+    whatever state the copy is in (up to date, behind, damaged, holding a load's rows wrongly), what
+    it returns is row for row what the lake holds, and a copy that is wrong is written anew."""
+    table = "core.open_llm_v2_entries"
+    folder = tmp_path / "archive"
+    for name in ("2024-08-01.csv", "2024-10-01.csv"):
+        load(folder, publish(folder, name), warehouse)
+    assert refresh_marts(warehouse).mode == "full"
+
+    def read() -> tuple[pl.DataFrame, pl.DataFrame, Path]:
+        with store.connect(warehouse, read_only=True) as con:
+            published = marts_flow.published_loads(con).filter(pl.col("core_table") == table)
+            lake = marts_flow.read_core(con, table, history=True)
+            through_copy = marts_flow.read_history_rows(con, table, published, warehouse)
+            path = marts_flow.history_copy_path(warehouse, table, marts_flow.core_schema(con, table))
+        return lake, through_copy, path
+
+    lake, through_copy, path = read()
+    assert path.exists(), "the full rebuild wrote the copy"
+    assert through_copy.equals(lake)
+
+    # behind: a new snapshot, and a revision that supersedes a published one
+    load(folder, publish(folder, "2024-08-30.csv"), warehouse)
+    load(folder, publish(folder, "2024-08-01.csv", revised("2024-08-01.csv")), warehouse)
+    lake, through_copy, path = read()
+    assert through_copy.equals(lake) and len(set(lake["load_id"])) == 3
+    copy = marts_flow.read_history_copy(path)
+    assert copy.equals(lake.select(copy.columns)), "the copy was brought up to date"
+
+    # a load whose rows the copy holds wrongly (one row missing) is read from the lake again
+    marts_flow.write_history_copy(path, copy.filter(pl.int_range(pl.len()) != 5))
+    lake, through_copy, _ = read()
+    assert through_copy.equals(lake)
+    assert marts_flow.read_history_copy(path).height == lake.height
+
+    # a damaged copy reads as missing: the lake is read whole and the copy written anew
+    path.write_bytes(path.read_bytes()[:-100])
+    assert marts_flow.read_history_copy(path) is None
+    lake, through_copy, _ = read()
+    assert through_copy.equals(lake) and marts_flow.read_history_copy(path).height == lake.height
+
+    # the step-by-step refresh through the copy equals a full rebuild
+    assert refresh_marts(warehouse).mode == "incremental"
+    assert_same_as_full_rebuild(warehouse)

@@ -387,3 +387,21 @@ def test_a_session_loads_only_the_scanner_its_catalog_needs(tmp_path):
     assert loaded(lake.lake_for(tmp_path / "w.ducklake")) == ["ducklake", "sqlite_scanner"]
     assert loaded(lake.Lake("postgres:dbname=aigap host=db", "/shared/", True)) == ["ducklake", "postgres_scanner"]
     assert [Path(s.split("'")[1]).stem for s in lake.load_statements()] == list(lake.EXTENSIONS)
+
+
+def test_aigap_run_opens_an_existing_lake_while_prefect_starts_and_creates_nothing(warehouse, tmp_path):
+    """`aigap run` opens the lake's session in the background while Prefect's server starts
+    (aigap/cli.py _warm_up): the run then finds it kept (warehouse/lake.py). A lake that does not
+    exist yet, or a plain DuckDB file, is left to the run: nothing is created before its lock."""
+    from aigap.cli import _warm_up
+
+    lake.close_sessions()
+    _warm_up(str(warehouse))
+    assert any(key[1] == lake.lake_for(warehouse) and not key[2] for key in lake._SESSIONS)
+    with store.connect(warehouse, read_only=True) as con:  # the kept session serves the run's reads
+        assert con.execute("SELECT count(*) FROM meta.migrations").fetchone()[0] > 0
+    lake.close_sessions()
+
+    for missing in (tmp_path / "new" / "aigap.ducklake", tmp_path / "plain" / "aigap.duckdb"):
+        _warm_up(str(missing))
+        assert not missing.parent.exists() and not lake._SESSIONS

@@ -82,7 +82,8 @@ def publish(items: list[loading.Ready], warehouse: Path) -> list[loading.LoadOut
     log = get_run_logger()
     outcomes = loading.publish_batch(items, warehouse, _flow_run_id(), logger=log)
     for outcome in outcomes:
-        log.info("published %r %r: %d rows (snapshot %s)%s", outcome.source, outcome.snapshot_key, outcome.rows,
+        rows = f": {outcome.rows} rows" if outcome.status == "published" else ""  # skipped (another run's): none
+        log.info("%s %r %r%s (snapshot %s)%s", outcome.status, outcome.source, outcome.snapshot_key, rows,
                  outcome.snapshot_date, f"; {outcome.note}" if outcome.note else "")  # fmt: skip
     return outcomes
 

@@ -59,9 +59,15 @@ def versions(*distributions: str) -> dict[str, str]:
 
 @cache
 def code_digest(module_name: str) -> str:
-    """sha256 of the source of a project module and of every project module it imports, directly or
-    through another (read from their `import` statements): a change to any of them changes what it
-    builds."""
+    """A digest of the code that a project module runs (code_sources): a change to any of it
+    changes what the module builds."""
+    return key(sorted(code_sources(module_name).items()))
+
+
+def code_sources(module_name: str) -> dict[str, str]:
+    """Module name -> sha256 of its source, for a project module and every project module it imports,
+    directly or through another (read from their `import` statements; installed libraries are left
+    to their versions)."""
     digests, todo = {}, [module_name]
     while todo:
         name = todo.pop()
@@ -75,7 +81,7 @@ def code_digest(module_name: str) -> str:
                 todo += [module, *(f"{module}.{n}" for n in re.findall(r"(\w+)(?:\s+as\s+\w+)?", names))]
             else:  # import A, B.C as D
                 todo += re.findall(r"([\w.]+)(?:\s+as\s+\w+)?", modules)
-    return key(sorted(digests.items()))
+    return digests
 
 
 # an import statement anywhere (inside a function too); a parenthesised name list may span lines

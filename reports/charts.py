@@ -9,7 +9,6 @@ its licence (from sources.credits). Lines break where a series has a hole.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import textwrap
 from collections.abc import Callable
@@ -622,7 +621,7 @@ def render(chart: alt.TopLevelMixin, scale: float = 2.0, cache: Path | None = No
     import vl_convert
 
     spec = chart.to_dict()
-    key = hashlib.sha256(json.dumps([vl_convert.__version__, scale, spec], sort_keys=True).encode()).hexdigest()
+    key = cache_files.key("drawing", cache_files.versions("vl-convert-python"), scale, spec)
     if key not in _DRAWN:
         entry = cache / f"chart-{key}.drawn" if cache is not None else None
         drawn = _unpack(cache_files.read(entry)) if entry is not None else None
@@ -648,7 +647,7 @@ def built(make: Callable[..., alt.TopLevelMixin], *args, cache: Path | None = No
 
     Building a spec with altair costs ~0.1-0.2 s a chart, only for `render` to find its drawing
     cached: a run whose chart inputs did not change (a no-op) builds nothing. The key covers
-    everything the chart is made of: the arguments (frames by their exact bytes), the code of `make`'s
+    everything the chart is made of: the arguments (frames by their values), the code of `make`'s
     module and of every project module it draws on, and the versions of the libraries that build and
     draw it. Without `cache`, the chart is built and drawn (no disk cache at all)."""
     if cache is None:

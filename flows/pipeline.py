@@ -30,7 +30,7 @@ from aigap.config import warehouse_path
 from aigap.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
 from flows import loading
 from flows.marts import MartsOutcome, refresh_marts
-from flows.report import PublishedReport, latest_gaps, publish_run_report
+from flows.report import PublishedReport, ReportInputs, publish_run_report, read_report_inputs
 from flows.writer import marts_slot, one_run
 from sources import registry
 from sources.base import SnapshotRef, SnapshotUnavailable, Source
@@ -109,10 +109,10 @@ def marts(warehouse: Path) -> MartsOutcome:
     return refresh_marts(warehouse)
 
 
-def report(warehouse: Path, run_id: str, run_name: str) -> PublishedReport:
+def report(warehouse: Path, run_id: str, run_name: str, inputs: ReportInputs) -> PublishedReport:
     """Publish the run's report as artifacts of the flow run itself (not of a task run, so the run
     page's Artifacts tab lists them under the run), and write it next to the warehouse."""
-    published = publish_run_report(warehouse, run_id, run_name)
+    published = publish_run_report(warehouse, run_id, run_name, inputs)
     get_run_logger().info(
         "report: artifacts published; %s and %d chart files written in %s",
         published.markdown_path.name,
@@ -272,9 +272,10 @@ def record_run(warehouse: Path, summary: RunSummary, started_at) -> str:
 
 def finish(warehouse: Path, summary: RunSummary, started_at):
     """Record the run, publish its report and artifacts, and return its final state."""
-    summary.latest_gaps = latest_gaps(warehouse)
+    inputs = read_report_inputs(warehouse)  # one read serves the run record and the report
+    summary.latest_gaps = inputs.latest_gaps()
     run_id = record_run(warehouse, summary, started_at)
-    report(warehouse, run_id, flow_run.name or run_id)
+    report(warehouse, run_id, flow_run.name or run_id, inputs)
     if summary.ok:
         return Completed(message=_headline(summary), data=summary)
     return Failed(message=_headline(summary), data=RunNeedsAttention(summary))

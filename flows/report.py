@@ -26,10 +26,20 @@ QUARANTINE_KEY = "aigap-quarantined-loads"
 CHART_KEY = "aigap-gap-chart"
 FUNDING_CHART_KEY = "aigap-funding-chart"
 INTERACTIVE_PAGE = "charts.html"
-COVERAGE_TABLE = ("marts", "attribution_coverage")
 # The report shows the headline scope: every model on the board (marts.gap also has filtered scopes).
-HEADLINE_GAP = "SELECT * FROM marts.gap WHERE scope = 'all'"
-HEADLINE_TREND = "SELECT * FROM marts.gap_trend WHERE scope = 'all'"
+# Marts are read in one order (ORDER BY ALL): a DuckDB scan returns rows in any order, and a chart
+# built from the same rows in another order is another spec (a cache miss, another charts.html).
+HEADLINE_GAP = "SELECT * FROM marts.gap WHERE scope = 'all' ORDER BY ALL"
+HEADLINE_TREND = "SELECT * FROM marts.gap_trend WHERE scope = 'all' ORDER BY ALL"
+# What reports.gap_report.quarantine_rows reads of meta.loads: the quarantined loads, and the
+# publishes of their snapshot keys (which resolve them); not the whole ledger.
+OPEN_QUARANTINE_LOADS = """
+SELECT load_id, source, snapshot_key, snapshot_date, status, reasons, raw_path, flow_run_id, finished_at
+FROM meta.loads AS l
+WHERE status = 'quarantined'
+   OR (status = 'published' AND EXISTS (SELECT 1 FROM meta.loads AS q WHERE q.status = 'quarantined'
+                                        AND q.source = l.source AND q.snapshot_key = l.snapshot_key))
+"""
 
 
 @dataclass(frozen=True)
@@ -46,12 +56,48 @@ class PublishedReport:
     quarantined_rows: int
 
 
-def latest_gaps(warehouse: Path) -> list[dict]:
-    """The latest gap per leaderboard, mode and pair, with its change over 30 and 90 days, for the
-    run summary."""
+@dataclass(frozen=True)
+class ReportInputs:
+    """What a run's report is made of, read once after the marts refresh: the run summary's latest
+    gaps (recorded in meta.runs) come from it, then the report itself (after the run is recorded)."""
+
+    gap: pl.DataFrame  # marts.gap, headline scope
+    trend: pl.DataFrame | None  # marts.gap_trend, headline scope
+    coverage: pl.DataFrame | None  # marts.attribution_coverage
+    funding_gap: pl.DataFrame | None
+    race: pl.DataFrame | None  # marts.race_by_year
+    holes: pl.DataFrame | None  # marts.snapshot_holes
+    loads: pl.DataFrame  # meta.loads rows the quarantine table needs (OPEN_QUARANTINE_LOADS)
+    published_sources: list[str]  # sources with a published load: whom the charts credit
+
+    def latest_gaps(self) -> list[dict]:
+        """The latest gap per leaderboard, mode and pair, with its change over 30 and 90 days, for
+        the run summary."""
+        return latest_gap_records(self.gap, self.trend)
+
+
+def read_report_inputs(warehouse: Path) -> ReportInputs:
     with store.connect(warehouse, read_only=True) as con:
-        trend = store.read_table(con, HEADLINE_TREND) if ("marts", "gap_trend") in _relations(con) else None
-        return latest_gap_records(store.read_table(con, HEADLINE_GAP), trend)
+        relations = _relations(con)
+
+        def mart(name: str, sql: str | None = None) -> pl.DataFrame | None:
+            sql = sql or f"SELECT * FROM marts.{name} ORDER BY ALL"
+            return store.read_table(con, sql) if ("marts", name) in relations else None
+
+        return ReportInputs(
+            gap=store.read_table(con, HEADLINE_GAP),
+            trend=mart("gap_trend", HEADLINE_TREND),
+            coverage=mart("attribution_coverage"),
+            funding_gap=mart("funding_gap"),
+            race=mart("race_by_year"),
+            holes=mart("snapshot_holes"),
+            loads=store.read_table(con, OPEN_QUARANTINE_LOADS),
+            published_sources=[
+                source for (source,) in con.execute(
+                    "SELECT DISTINCT source FROM meta.loads WHERE status = 'published' ORDER BY source"
+                ).fetchall()
+            ],
+        )  # fmt: skip
 
 
 def _run_record(row) -> RunRecord:
@@ -94,7 +140,8 @@ def build_charts(
 ) -> tuple[list[ChartFile], list[ChartFile]]:
     """The gap chart of every leaderboard with a US-China gap (shading marts.snapshot_holes, saying
     how much of the top 100 the headline mode places: marts.attribution_coverage), then the funding
-    and race charts. `cache`: where drawings are kept between runs (charts.render)."""
+    and race charts. `cache`: where built charts are kept between runs (charts.built); None builds
+    and draws every one."""
     margin = charts.us_cn_margin(gap)
     boards = sorted(set(margin["leaderboard"]), key=charts.board_order)
     shares = top100_shares(coverage)
@@ -102,25 +149,27 @@ def build_charts(
     for board in boards:
         headline = margin.filter((pl.col("leaderboard") == board) & (pl.col("attribution") == charts.HEADLINE_MODE))
         latest = headline["snapshot_date"].max()
-        chart = charts.board_chart(
-            margin,
+        chart = charts.built(
+            charts.board_chart,
+            margin.filter(pl.col("leaderboard") == board),  # its rows only: another board's run leaves it be
             board,
             credits.get(board, []),
             holes=charts.holes_of(holes, board) if holes is not None else None,
             top100_share=shares.get((board, latest.isoformat(), charts.HEADLINE_MODE)) if latest else None,
+            cache=cache,
         )
         caption = f"US minus China best score on {leaderboard(board).title}"
-        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, charts.render(chart, cache=cache)))
+        board_files.append(ChartFile(f"us-cn-gap-{board}", caption, chart))
     money_files = []
     if funding_gap is not None and not charts.funding_series(funding_gap).is_empty():
         money_files.append(
             ChartFile("us-cn-funding", "US and China AI investment per year, per feed",
-                      charts.render(charts.funding_chart(funding_gap, credits), cache=cache))
+                      charts.built(charts.funding_chart, funding_gap, credits, cache=cache))
         )  # fmt: skip
     if race is not None and not race.is_empty():
         money_files.append(
             ChartFile("us-cn-race-by-year", "The model gap next to the funding gap, year by year",
-                      charts.render(charts.race_chart(race, credits), cache=cache))
+                      charts.built(charts.race_chart, race, credits, cache=cache))
         )  # fmt: skip
     return board_files, money_files
 
@@ -144,7 +193,9 @@ def chart_artifact_markdown(title: str, files: list[ChartFile], note: str, empty
     return "\n".join(parts) + "\n"
 
 
-def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> PublishedReport:
+def publish_run_report(warehouse: Path, run_id: str, run_name: str, inputs: ReportInputs) -> PublishedReport:
+    """Write run `run_id`'s report (recorded in meta.runs, compared with the run before it) from
+    `inputs` (read_report_inputs), next to the warehouse and as artifacts."""
     with store.connect(warehouse, read_only=True) as con:
         current = con.execute(
             "SELECT run_id, finished_at, summary FROM meta.runs WHERE run_id = ?", [run_id]
@@ -156,41 +207,17 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
             "ORDER BY finished_at DESC LIMIT 1",
             [run_id, current[1]],
         ).fetchone()
-        gap = store.read_table(con, HEADLINE_GAP)
-        relations = _relations(con)
-        coverage = (
-            store.read_table(con, "SELECT * FROM marts.attribution_coverage") if COVERAGE_TABLE in relations else None
-        )
-        funding_gap = (
-            store.read_table(con, "SELECT * FROM marts.funding_gap") if ("marts", "funding_gap") in relations else None
-        )
-        race = (
-            store.read_table(con, "SELECT * FROM marts.race_by_year")
-            if ("marts", "race_by_year") in relations
-            else None
-        )
-        holes = (
-            store.read_table(con, "SELECT * FROM marts.snapshot_holes")
-            if ("marts", "snapshot_holes") in relations
-            else None
-        )
-        loads = store.read_table(
-            con,
-            "SELECT load_id, source, snapshot_key, snapshot_date, status, reasons, raw_path, flow_run_id, finished_at "
-            "FROM meta.loads",
-        )
     run, before = _run_record(current), (_run_record(previous) if previous else None)
-    published = loads.filter(pl.col("status") == "published")["source"].unique().to_list()
     board_files, money_files = build_charts(
-        gap,
-        funding_gap,
-        race,
-        credits_by_chart_key(published),
-        holes=holes,
-        coverage=coverage,
+        inputs.gap,
+        inputs.funding_gap,
+        inputs.race,
+        credits_by_chart_key(inputs.published_sources),
+        holes=inputs.holes,
+        coverage=inputs.coverage,
         cache=cache_dir(warehouse),
     )
-    quarantined = quarantine_rows(loads, run_id)
+    quarantined = quarantine_rows(inputs.loads, run_id)
 
     folder = reports_dir(warehouse)
     folder.mkdir(parents=True, exist_ok=True)
@@ -216,13 +243,13 @@ def publish_run_report(warehouse: Path, run_id: str, run_name: str) -> Published
             run,
             run_name,
             before,
-            coverage,
+            inputs.coverage,
             chart_src=[(c.caption, f"{c.name}.svg") for c in [*board_files, *money_files]],
         ),
         encoding="utf-8",
     )
 
-    markdown = report_markdown(run, run_name, before, coverage)
+    markdown = report_markdown(run, run_name, before, inputs.coverage)
     markdown += (
         f"\nThe charts are the *{CHART_KEY}* and *{FUNDING_CHART_KEY}* artifacts; this report, the charts and "
         f"`{INTERACTIVE_PAGE}` are also in the `reports/` folder next to the warehouse.\n"

@@ -73,7 +73,6 @@ def latest_gap_records(gap: pl.DataFrame, trend: pl.DataFrame | None = None) -> 
     """
     if gap.is_empty():
         return []
-    trends = _trends_by_row(trend)
     latest = (
         gap.sort("snapshot_date")
         .with_columns(
@@ -86,6 +85,9 @@ def latest_gap_records(gap: pl.DataFrame, trend: pl.DataFrame | None = None) -> 
         .last()
         .sort("leaderboard", "attribution", "pair_label")
     )
+    if trend is not None:  # the trend rows of the latest snapshots only (the mart has one per snapshot)
+        trend = trend.join(latest.select(*PAIR_KEY, "snapshot_date"), on=[*PAIR_KEY, "snapshot_date"], how="semi")
+    trends = _trends_by_row(trend)
     return [
         {
             "leaderboard": r["leaderboard"],

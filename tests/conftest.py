@@ -115,6 +115,26 @@ def bundled_copy(bundled_run, tmp_path) -> Path:
 
 
 @pytest.fixture
+def altair_builds(monkeypatch):
+    """Counts the specs altair builds (TopLevelMixin.to_dict: what `render` calls on a built chart)."""
+    import altair
+
+    calls, depth = {"to_dict": 0}, [0]
+    real = altair.TopLevelMixin.to_dict
+
+    def counted(self, *args, **kwargs):
+        calls["to_dict"] += depth[0] == 0  # a whole chart, not the layers it converts on the way
+        depth[0] += 1
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    monkeypatch.setattr(altair.TopLevelMixin, "to_dict", counted)
+    return calls
+
+
+@pytest.fixture
 def warehouse(tmp_path) -> Path:
     """An empty, migrated plain-file warehouse for a test that loads into it."""
     path = tmp_path / "w.duckdb"

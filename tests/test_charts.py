@@ -404,3 +404,115 @@ def test_every_source_is_credited_and_bundled_licences_match_the_data_notes():
 def test_a_board_without_a_us_china_gap_is_not_drawn():
     with pytest.raises(ValueError, match="no US-China gap"):
         board_chart(us_cn_margin(ARENA.head(0)), "arena-text", [])
+
+
+def test_a_built_chart_is_kept_under_its_inputs_and_served_only_when_intact(
+    tmp_path, renderer_calls, altair_builds, monkeypatch
+):
+    from reports import charts
+
+    cache = tmp_path / "cache"
+    margin = us_cn_margin(ARENA)
+    holes = holes_of(snapshot_holes(ARENA.select("leaderboard", "snapshot_date")), "arena-text")
+    first = charts.built(board_chart, margin, "arena-text", ARENA_SOURCES, holes=holes, top100_share=0.5, cache=cache)
+    assert altair_builds["to_dict"] == 1 and renderer_calls["svg"] == 1
+    [entry] = cache.glob("built-*.chart")
+    # what main drew for the same chart, byte for byte (its drawing is kept on disk: the same bytes)
+    plain = render(board_chart(margin, "arena-text", ARENA_SOURCES, holes=holes, top100_share=0.5), cache=cache)
+    assert (json.dumps(first.spec), first.svg, first.png) == (json.dumps(plain.spec), plain.svg, plain.png)
+
+    def fresh_process():
+        monkeypatch.setattr(charts, "_DRAWN", {})
+        return dict(altair_builds), dict(renderer_calls)
+
+    # the same inputs, rebuilt from scratch (another frame object, as the next run reads it): served as built
+    before = fresh_process()
+    again = charts.built(board_chart, us_cn_margin(gap_frame(ARENA.to_dicts())), "arena-text", list(ARENA_SOURCES),
+                         holes=list(holes), top100_share=0.5, cache=cache)  # fmt: skip
+    assert (altair_builds, renderer_calls) == before  # neither altair nor the renderer ran
+    assert (json.dumps(again.spec), again.svg, again.png) == (json.dumps(first.spec), first.svg, first.png)
+
+    # one value of the gap frame changed: built again, and the chart says so
+    changed = ARENA.with_columns(
+        pl.when(pl.col("snapshot_date") == ARENA_DAYS[-1]).then(pl.col("leader_score") + 2).otherwise("leader_score")
+        .alias("leader_score"),
+        pl.when(pl.col("snapshot_date") == ARENA_DAYS[-1]).then(pl.col("gap") + 2).otherwise("gap").alias("gap"),
+    )  # fmt: skip
+    before = fresh_process()
+    other = charts.built(board_chart, us_cn_margin(changed), "arena-text", ARENA_SOURCES, holes=holes,
+                         top100_share=0.5, cache=cache)  # fmt: skip
+    assert altair_builds["to_dict"] == before[0]["to_dict"] + 1 and renderer_calls["svg"] == before[1]["svg"] + 1
+    assert "US leads China by 38 Elo on Chatbot Arena (text), April 2026" in texts(other.svg)
+    assert len(list(cache.glob("built-*.chart"))) == 2
+    # other arguments are other inputs too: a credit, the scale
+    before = fresh_process()
+    charts.built(board_chart, margin, "arena-text", ["another credit"], holes=holes, top100_share=0.5, cache=cache)
+    charts.built(board_chart, margin, "arena-text", ARENA_SOURCES, holes=holes, top100_share=0.5, cache=cache,
+                 scale=1.0)  # fmt: skip
+    assert altair_builds["to_dict"] == before[0]["to_dict"] + 2
+
+    for damage in (
+        lambda data: data[:-100],  # torn
+        lambda data: data[:300] + bytes([data[300] ^ 1]) + data[301:],  # one bit flipped in the spec
+        lambda data: b"",
+    ):
+        entry.write_bytes(damage(entry.read_bytes()))
+        before = fresh_process()
+        rebuilt = charts.built(board_chart, margin, "arena-text", ARENA_SOURCES, holes=holes, top100_share=0.5,
+                               cache=cache)  # fmt: skip
+        assert altair_builds["to_dict"] == before[0]["to_dict"] + 1  # built again, never served
+        assert (json.dumps(rebuilt.spec), rebuilt.svg, rebuilt.png) == (json.dumps(first.spec), first.svg, first.png)
+    before = fresh_process()
+    charts.built(board_chart, margin, "arena-text", ARENA_SOURCES, holes=holes, top100_share=0.5, cache=cache)
+    assert altair_builds == before[0]  # the entry was written again, whole
+
+    # without a cache: built and drawn, nothing kept; the same chart
+    entries = sorted(cache.iterdir())
+    before = fresh_process()
+    bare = charts.built(board_chart, margin, "arena-text", ARENA_SOURCES, holes=holes, top100_share=0.5)
+    assert altair_builds["to_dict"] == before[0]["to_dict"] + 1 and renderer_calls["svg"] == before[1]["svg"] + 1
+    assert json.dumps(bare.spec) == json.dumps(first.spec) and bare.png == first.png
+    # vl-convert numbers clip paths per process (#clip1, then #clip7 ...): the same drawing otherwise
+    assert re.sub(r"clip\d+", "clip", bare.svg) == re.sub(r"clip\d+", "clip", first.svg)
+    assert sorted(cache.iterdir()) == entries
+
+
+def test_funding_and_race_charts_are_kept_under_their_inputs(tmp_path, renderer_calls, altair_builds, monkeypatch):
+    from reports import charts
+
+    cache = tmp_path / "cache"
+    funding, credits = funding_gap_frame(), {"funding-eto": ["ETO credit"], "funding-cset": ["CSET credit"]}
+    first = charts.built(funding_chart, funding, credits, cache=cache)
+    monkeypatch.setattr(charts, "_DRAWN", {})
+    builds = altair_builds["to_dict"]
+    assert charts.built(funding_chart, funding.clone(), dict(credits), cache=cache).svg == first.svg
+    assert altair_builds["to_dict"] == builds
+    # the same rows in another order are another input (the chart's data is in row order)
+    charts.built(funding_chart, funding.reverse(), credits, cache=cache)
+    assert altair_builds["to_dict"] == builds + 1
+    assert len(list(cache.glob("built-*.chart"))) == 2
+
+
+def test_cache_keys_encode_frames_and_values_exactly():
+    from reports.cache import code_sources, key
+
+    frame = pl.DataFrame({"a": [1, None, 3], "b": ["x", None, "z"], "c": [0.1, None, 0.3]})
+    assert key(frame) == key(pl.DataFrame(frame.to_dicts()))  # equal frames, built apart
+    assert key(frame) == key(pl.concat([frame.head(1), frame.tail(2)]))  # however chunked
+    for other in (
+        frame.with_columns(pl.col("c").fill_null(0.0)),  # a null is not a value
+        frame.with_columns(pl.col("a").cast(pl.Int32)),  # the same numbers, another type
+        frame.with_columns(pl.col("c") + 1e-15),  # the last bit of a float
+        frame.rename({"b": "B"}),
+        frame.reverse(),
+    ):
+        assert key(other) != key(frame)
+    assert key([1]) != key([1.0]) != key([True]) and key(date(2024, 1, 1)) != key("2024-01-01")
+    assert key(Hole(date(2024, 1, 1), date(2024, 3, 1))) != key(Hole(date(2024, 1, 1), date(2024, 3, 2)))
+    with pytest.raises(TypeError, match="no exact cache-key encoding"):
+        key(object())
+    # the code a chart is made of: the charts module and every project module it draws on, no library
+    drawn_on = set(code_sources("reports.charts"))
+    assert {"reports.charts", "reports.cache", "reports.wording", "transforms.boards", "transforms.gaps",
+            "transforms.funding", "aigap.config"} <= drawn_on  # fmt: skip
+    assert not {name for name in drawn_on if name.split(".")[0] in {"altair", "polars", "vl_convert"}}

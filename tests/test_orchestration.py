@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
-from conftest import BAD
+from conftest import BAD, query
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
@@ -234,3 +235,102 @@ def test_heartbeats_are_sent_only_where_a_server_watches_them():
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}), heartbeats_only_with_a_server():
         assert get_current_settings().flows.heartbeat_frequency == default  # a server (workers, automations): kept
     assert get_current_settings().flows.heartbeat_frequency == default
+
+
+def test_a_report_from_kept_charts_is_byte_for_byte_the_one_built_from_scratch(bundled_copy, altair_builds,
+                                                                                monkeypatch):  # fmt: skip
+    """A no-op run serves its charts from the cache (charts.built): the files next to the warehouse and
+    the Prefect artifacts are those of a report whose charts were built anew, and the charts those
+    built and drawn with no cache at all."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from aigap.config import cache_dir, reports_dir
+    from flows import report
+    from reports import charts
+
+    warehouse = bundled_copy
+    [(run_id,)] = query(warehouse, "SELECT run_id FROM meta.runs ORDER BY finished_at DESC LIMIT 1")
+    keys = [report.REPORT_KEY, report.QUARANTINE_KEY, report.CHART_KEY, report.FUNDING_CHART_KEY]
+
+    @flow(name="aigap-report-test")
+    def publish_report():  # artifacts belong to a flow run, as in the pipeline
+        report.publish_run_report(warehouse, run_id, "aigap test run", report.read_report_inputs(warehouse))
+
+    def publish() -> tuple[dict[str, bytes], dict[str, str]]:
+        monkeypatch.setattr(charts, "_DRAWN", {})  # as a new process
+        publish_report()
+        files = {p.name: p.read_bytes() for p in sorted(reports_dir(warehouse).iterdir())}
+        with get_client(sync_client=True) as client:
+            latest = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)),
+                                           sort=ArtifactSort.CREATED_DESC, limit=len(keys))  # fmt: skip
+        return files, {a.key: json.dumps(a.data) for a in latest}
+
+    # as main builds a report: every chart built by altair, its drawing found under its spec (charts.render)
+    for entry in cache_dir(warehouse).glob("built-*.chart"):
+        entry.unlink()
+    shutil.rmtree(reports_dir(warehouse))
+    scratch_files, scratch_artifacts = publish()
+    assert len(scratch_files) == 2 * 5 + 2 and set(scratch_artifacts) == set(keys)  # 5 charts, page, report
+    built = altair_builds["to_dict"]
+    assert built == 5 and len(list(cache_dir(warehouse).glob("built-*.chart"))) == 5
+
+    shutil.rmtree(reports_dir(warehouse))
+    kept_files, kept_artifacts = publish()
+    assert altair_builds["to_dict"] == built  # no chart built: every one served as kept
+    assert kept_files == scratch_files and kept_artifacts == scratch_artifacts
+
+    # the same charts with no cache at all: built by altair and drawn anew
+    inputs = report.read_report_inputs(warehouse)
+    args = (inputs.gap, inputs.funding_gap, inputs.race, report.credits_by_chart_key(inputs.published_sources))
+    kept = report.build_charts(*args, holes=inputs.holes, coverage=inputs.coverage, cache=cache_dir(warehouse))
+    bare = report.build_charts(*args, holes=inputs.holes, coverage=inputs.coverage, cache=None)
+    assert altair_builds["to_dict"] == built + 5
+
+    def flat(files):  # vl-convert numbers clip paths per process (#clip1, then #clip7 ...): the same drawing
+        return [(c.name, c.caption, json.dumps(c.rendered.spec), re.sub(r"clip\d+", "clip", c.rendered.svg),
+                 c.rendered.png) for c in [*files[0], *files[1]]]  # fmt: skip
+
+    assert flat(bare) == flat(kept)
+
+
+def test_the_report_reads_the_loads_its_quarantine_table_needs_and_lists_the_same_rows(warehouse):
+    from datetime import UTC, datetime
+
+    from flows import report
+    from reports.gap_report import quarantine_rows
+    from warehouse import store
+
+    t = [datetime(2026, 11, d, 6, 0, tzinfo=UTC) for d in (1, 2, 3)]
+    why = json.dumps([{"check": "expect_column_values_to_be_between", "column": "average", "reason": "out of range"}])
+    ledger = [  # load id, source, key, date, status, reasons, run, finished
+        ("s:a@1", "s", "a.csv", date(2024, 8, 15), "quarantined", why, "run-3", t[2]),  # this run
+        ("s:b@1", "s", "b.csv", date(2024, 8, 1), "quarantined", why, "run-1", t[0]),  # corrected since
+        ("s:b@2", "s", "b.csv", date(2024, 8, 1), "published", None, "run-2", t[1]),
+        ("s:c@1", "s", "c.csv", None, "quarantined", json.dumps([{"check": "parse", "reason": "not a CSV"}]), "run-1", t[0]),
+        ("s:c@0", "s", "c.csv", None, "published", None, "run-0", datetime(2026, 10, 1, tzinfo=UTC)),  # before it
+        ("s:d@1", "s", "d.csv", date(2024, 7, 1), "published", None, "run-1", t[0]),  # never failed
+        ("u:e@1", "u", "e.csv", date(2024, 7, 2), "published", None, "run-1", t[0]),
+        ("v:f@1", "v", "f.csv", date(2024, 7, 3), "skipped", None, "run-1", t[0]),
+    ]  # fmt: skip
+    with store.connect(warehouse) as con:
+        for load_id, source, key, day, status, reasons, run, finished in ledger:
+            con.execute(
+                "INSERT INTO meta.loads (load_id, source, snapshot_key, snapshot_date, content_sha256, status, reasons, "
+                "raw_path, flow_run_id, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, source, key, day, load_id, status, reasons, f"raw/{source}/{key}", run, finished, finished],
+            )
+
+    inputs = report.read_report_inputs(warehouse)
+    with store.connect(warehouse, read_only=True) as con:
+        everything = store.read_table(con, "SELECT * FROM meta.loads")
+    # the quarantined loads and the publishes of their keys; not the rest of the ledger
+    assert sorted(inputs.loads["load_id"]) == ["s:a@1", "s:b@1", "s:b@2", "s:c@0", "s:c@1"]
+    listed = quarantine_rows(inputs.loads, "run-3")
+    assert listed == quarantine_rows(everything, "run-3")
+    assert [(r["snapshot"], r["quarantined"]) for r in listed] == [
+        ("a.csv", "this run"),
+        ("c.csv", "earlier, 2026-11-01"),
+    ]
+    assert inputs.published_sources == ["s", "u"]  # whom the charts credit
+    assert inputs.gap.is_empty() and inputs.latest_gaps() == []

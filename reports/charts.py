@@ -703,22 +703,25 @@ def _unpack(content: bytes | None) -> tuple[str, bytes] | None:
 
 def _vega_javascript(cache: Path | None = None) -> str:
     """Vega, Vega-Lite and vega-embed as one script (~1 MB). vl-convert builds it on every call
-    (~1 s), always the same for its version: built once per process, and kept on disk in `cache`."""
+    (~1 s), always the same for its version: built once per process (whichever warehouse asks), and
+    kept on disk in `cache`."""
     import vl_convert
 
-    if (cache, vl_convert.__version__) not in _JAVASCRIPT:
-        entry = cache / f"vega-{vl_convert.__version__}.js.entry" if cache is not None else None
+    version = vl_convert.__version__
+    entry = cache / f"vega-{version}.js.entry" if cache is not None else None
+    if version not in _JAVASCRIPT:
         content = cache_files.read(entry) if entry is not None else None
-        if content is None:
-            content = safe_script(vl_convert.javascript_bundle()).encode("utf-8")
-            if entry is not None:
-                cache_files.write(entry, content)
-                cache_files.prune(cache, "vega-*.js.entry", 1, spare=entry)  # another version's is stale
-        _JAVASCRIPT[(cache, vl_convert.__version__)] = content.decode("utf-8")
-    return _JAVASCRIPT[(cache, vl_convert.__version__)]
+        (_KEPT_JAVASCRIPT.add if content is not None else _KEPT_JAVASCRIPT.discard)(entry)  # torn: written again
+        _JAVASCRIPT[version] = (content or safe_script(vl_convert.javascript_bundle()).encode("utf-8")).decode()
+    if entry is not None and entry not in _KEPT_JAVASCRIPT:
+        cache_files.write(entry, _JAVASCRIPT[version].encode("utf-8"))
+        cache_files.prune(cache, "vega-*.js.entry", 1, spare=entry)  # another version's is stale
+        _KEPT_JAVASCRIPT.add(entry)
+    return _JAVASCRIPT[version]
 
 
-_JAVASCRIPT: dict[tuple[Path | None, str], str] = {}
+_JAVASCRIPT: dict[str, str] = {}  # vl-convert version -> the script
+_KEPT_JAVASCRIPT: set[Path] = set()  # entries this process wrote or read intact
 
 
 def interactive_html(title: str, specs: list[tuple[str, dict]], cache: Path | None = None) -> str:

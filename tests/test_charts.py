@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from reports import cache as cache_files
 from reports.charts import (
     Hole,
     board_chart,
@@ -380,8 +381,11 @@ def test_the_page_s_javascript_is_built_once_per_renderer_version(tmp_path, rend
     entry.write_bytes(entry.read_bytes()[:-10])  # a torn entry is rebuilt, never inlined
     monkeypatch.setattr(charts, "_JAVASCRIPT", {})
     assert interactive_html("aigap", [("Arena", spec)], cache=cache) == page
-    assert renderer_calls["javascript"] == 2
+    assert renderer_calls["javascript"] == 2 and cache_files.read(entry) is not None  # and written again
     assert interactive_html("aigap", [("Arena", spec)]) == page  # without a cache: the same page
+    other = tmp_path / "another warehouse" / "cache"  # built once per process, whichever warehouse asks
+    assert interactive_html("aigap", [("Arena", spec)], cache=other) == page
+    assert renderer_calls["javascript"] == 2 and len(list(other.glob("vega-*.js.entry"))) == 1
 
 
 def test_every_source_is_credited_and_bundled_licences_match_the_data_notes():

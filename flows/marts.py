@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ from transforms.marts import (
     snapshot_marts,
 )
 from transforms.registry import load_registry
-from warehouse import store
+from warehouse import lake, store
 
 FRONTIER_KEYS = ["leaderboard", "snapshot_date", "attribution", "scope", "country"]  # its sort order when built
 GAP_ORDER = ["leaderboard", "snapshot_date", "attribution", "scope", "pair"]
@@ -223,18 +224,21 @@ def with_every_column(frame: pl.DataFrame, schema: dict) -> pl.DataFrame:
 # change while it is published (superseding deletes them all, with the load), so the copy's rows
 # of a load ARE the lake's. Each use checks it against the lake's row count per load (counted by
 # `published_loads` anyway); a load that differs or is missing is read from the lake, a load no
-# longer published is dropped. The copy is keyed by the table's columns and types, the latest
-# migration and the polars version, and a full rebuild never reads it (it reads the lake and
-# writes the copy anew). The copy's own order is read_core's, load_id first, so adding the new
-# loads' rows (read in that order) is a merge on load_id, and the result is row for row what
-# read_core(history=True) returns. Deleting the folder costs the next refresh time, never data.
+# longer published is dropped. The copy is keyed by the warehouse (its path and catalog), the
+# table's columns and types, the latest migration and the polars version, and a full rebuild never
+# reads it (it reads the lake and writes the copy anew). The copy's own order is read_core's,
+# load_id first, so adding the new loads' rows (read in that order) is a merge on load_id, and the
+# result is row for row what read_core(history=True) returns. Deleting the folder costs the next
+# refresh time, never data.
 HISTORY_COPY_FORMAT = 1
 
 
 def history_copy_path(warehouse: Path, table: str, schema: dict) -> Path:
     key = json.dumps(
         [HISTORY_COPY_FORMAT, table, [(c, str(t)) for c, t in schema.items()],
-         max(p.name for p in store.MIGRATIONS_DIR.glob("*.sql")), pl.__version__]
+         max(p.name for p in store.MIGRATIONS_DIR.glob("*.sql")), pl.__version__,
+         # whose copy: two warehouses in one folder, or one path on another catalog, never share it
+         str(warehouse.resolve()), os.environ.get(lake.CATALOG_ENV, "")]
     )  # fmt: skip
     return cache_dir(warehouse) / "history" / f"{table}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.parquet"
 

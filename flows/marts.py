@@ -234,13 +234,13 @@ HISTORY_COPY_FORMAT = 1
 
 
 def history_copy_path(warehouse: Path, table: str, schema: dict) -> Path:
-    key = json.dumps(
-        [HISTORY_COPY_FORMAT, table, [(c, str(t)) for c, t in schema.items()],
-         max(p.name for p in store.MIGRATIONS_DIR.glob("*.sql")), pl.__version__,
-         # whose copy: two warehouses in one folder, or one path on another catalog, never share it
-         str(warehouse.resolve()), os.environ.get(lake.CATALOG_ENV, "")]
+    key = cache_files.key(
+        "history copy", HISTORY_COPY_FORMAT, table, [(c, str(t)) for c, t in schema.items()],
+        max(p.name for p in store.MIGRATIONS_DIR.glob("*.sql")), cache_files.versions("polars"),
+        # whose copy: two warehouses in one folder, or one path on another catalog, never share it
+        str(warehouse.resolve()), os.environ.get(lake.CATALOG_ENV, ""),
     )  # fmt: skip
-    return cache_dir(warehouse) / "history" / f"{table}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.parquet"
+    return cache_dir(warehouse) / "history" / f"{table}-{key[:16]}.parquet"
 
 
 def read_history_copy(path: Path) -> pl.DataFrame | None:

@@ -80,3 +80,43 @@ def test_precision_and_revision_duplicates_are_allowed():
     assert frame["model_id"].is_duplicated().sum() == 80
     assert frame.select(pl.struct("model_id", "precision", "revision_sha").is_duplicated().sum()).item() == 0
     assert SOURCE.gate(frame, GateContext(today=TODAY)).success
+
+
+def test_numeric_columns_go_to_gx_as_numpy_only_where_that_changes_no_verdict():
+    """GX compares numpy numbers vectorised and Arrow-backed ones value by value in Python
+    (expectations/gate.py _for_gx): a float column without NaN and an integer column without nulls
+    go as numpy; a float column holding NaN stays Arrow-backed, where a NaN is a value, not a null.
+    The verdicts and their counts are those of the Arrow-backed frame."""
+    from expectations.gate import _for_gx, validate
+
+    frame = pl.DataFrame(
+        {
+            "score": [10.0, None, 250.0, 30.0],  # a null and one value out of range
+            "nan_score": [1.0, float("nan"), None, 2.0],  # a NaN: out of range, and not a null
+            "rank": [1, 2, 3, 4],
+            "rank_with_null": [1, None, 3, 4],
+        }
+    )
+    converted = _for_gx(frame)
+    assert [str(converted[c].dtype) for c in frame.columns] == ["float64", "double[pyarrow]", "int64", "int64[pyarrow]"]
+
+    def suite(E):
+        return [
+            E.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
+            E.ExpectColumnValuesToNotBeNull(column="score"),
+            E.ExpectColumnValuesToBeBetween(column="nan_score", min_value=0, max_value=100),
+            E.ExpectColumnValuesToNotBeNull(column="nan_score"),
+            E.ExpectColumnValuesToBeBetween(column="rank", min_value=1, max_value=3),
+            E.ExpectColumnValuesToBeOfType(column="score", type_="float"),
+            E.ExpectColumnValuesToBeOfType(column="rank", type_="int"),
+        ]
+
+    report = validate(frame, "numbers", suite)
+    failed = {(f["check"], f["column"]): f.get("unexpected_count") for f in report.failures}
+    assert failed == {
+        ("expect_column_values_to_be_between", "score"): 1,  # 250; the null is a null, not a failure
+        ("expect_column_values_to_not_be_null", "score"): 1,
+        ("expect_column_values_to_be_between", "nan_score"): 1,  # the NaN
+        ("expect_column_values_to_not_be_null", "nan_score"): 1,  # the null only
+        ("expect_column_values_to_be_between", "rank"): 1,
+    }

@@ -66,7 +66,7 @@ CATALOG_SCANNERS = {"sqlite:": "sqlite_scanner", "postgres:": "postgres_scanner"
 def load_statements(lake: Lake | None = None) -> list[str]:
     """LOAD ducklake and the scanner of the lake's catalog (every extension without a lake). Only
     what the catalog needs: DuckDB checks a 35-40 MB extension's signature at each LOAD into a new
-    instance (~0.1-0.3 s each on 2 cores), and a run opens one instance to write and one to read."""
+    instance (~0.1-0.3 s each on 2 cores)."""
     needed = set(EXTENSIONS)
     if lake is not None:
         scanner = next((s for prefix, s in CATALOG_SCANNERS.items() if lake.catalog.startswith(prefix)), None)

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from aigap.bytecode import ensure_compiled
-from aigap.config import WAREHOUSE_ENV, warehouse_path
+from common.settings import WAREHOUSE_ENV, warehouse_path
 
 # No telemetry from a pipeline that runs offline and on schedules.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -59,7 +59,7 @@ def _warm_up(warehouse: str | None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from aigap.orchestration import heartbeats_only_with_a_server
+    from flows.orchestration import heartbeats_only_with_a_server
     from flows.pipeline import pipeline, run_summary  # Prefect is imported only when a run is asked for
 
     threading.Thread(target=_warm_up, args=(args.warehouse,), name="aigap-warm-up", daemon=True).start()
@@ -97,8 +97,8 @@ def shown(text: str) -> str:
 
 
 def print_summary(summary) -> None:
+    from common.boards import leaderboard
     from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, lag_phrase
-    from transforms.boards import leaderboard
     from warehouse import store
 
     print(f"\naigap run -> {summary.warehouse}")
@@ -402,7 +402,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from aigap.orchestration import NoServer, setup
+    from flows.orchestration import NoServer, setup
 
     try:
         done = setup(team=args.team, concurrent_runs=args.concurrent_runs)

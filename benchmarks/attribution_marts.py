@@ -17,13 +17,13 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from aigap.config import DATA_DIR
-from transforms.attribution import model_facts
-from transforms.boards import open_llm_v2_board
-from transforms.csvio import read_csv_text
-from transforms.marts import MartInputs, board_marts, model_lineage
-from transforms.open_llm_v2 import normalise
-from transforms.registry import load_registry
+from attribution.attribute import model_facts
+from attribution.registry import load_registry
+from common.boards import open_llm_v2_board
+from common.csvio import read_csv_text
+from common.settings import DATA_DIR
+from datasets.open_llm.v2 import normalise
+from marts.build import MartInputs, board_marts, model_lineage
 
 ARCHIVE = DATA_DIR / "leaderboards" / "open_llm_v2_archive" / "scraped"
 
@@ -75,7 +75,7 @@ def main() -> None:
         if frame is not None:
             print(f"  {table:28s} {len(frame):>9,} rows")
     if args.gate:
-        from expectations.marts import validate_mart
+        from marts.checks import validate_mart
 
         gate_started = time.perf_counter()
         reports = [validate_mart(t, f) for t, f in marts.items() if f is not None]

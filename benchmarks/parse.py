@@ -37,9 +37,9 @@ def worker(root: Path, replayed: Path, dump: Path, repeat: int) -> dict:
 
     import polars as pl
 
-    from sources import registry
-    from sources.base import SnapshotRef
-    from transforms.errors import SnapshotRejected
+    from common.errors import SnapshotRejected
+    from datasets import registry
+    from datasets.base import SnapshotRef
 
     sources = registry()
     source = sources[SOURCE]

@@ -33,9 +33,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.marts import read_inputs  # noqa: E402
-from sources import registry  # noqa: E402
-from transforms.marts import build_marts  # noqa: E402
+from datasets import registry  # noqa: E402
+from engine.marts import read_inputs  # noqa: E402
+from marts.build import build_marts  # noqa: E402
 from warehouse import history, lake, store  # noqa: E402
 
 SOURCE = "open-llm-v2-archive"

@@ -25,15 +25,15 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
-import expectations.gate
-from aigap.config import warehouse_path
-from aigap.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
-from flows import loading
-from flows.marts import MartsOutcome, refresh_marts
+import common.gate
+from common.settings import warehouse_path
+from datasets import registry
+from datasets.base import SnapshotRef, SnapshotUnavailable, Source
+from engine import load as loading
+from engine.marts import MartsOutcome, refresh_marts
+from flows.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
 from flows.report import PublishedReport, ReportInputs, publish_run_report, read_report_inputs
 from flows.writer import marts_slot, one_run
-from sources import registry
-from sources.base import SnapshotRef, SnapshotUnavailable, Source
 from warehouse import store
 
 
@@ -46,7 +46,7 @@ def _today() -> date:
 # open-llm-v2-archive (12)", "publish open-llm-v2-archive (11)", and one Failed task run per snapshot
 # held back: "quarantine open-llm-v2-archive scraped/2024-07-13.csv (score: 237 of 237 values ...)".
 # A snapshot the ledger already holds creates no task run at all. discover and fetch do not retry: a
-# fetch's one retry budget is spent inside it, within its source's limits (sources/http.py), so
+# fetch's one retry budget is spent inside it, within its source's limits (common/http.py), so
 # Prefect never multiplies the tries.
 @dataclass(frozen=True)
 class Found:
@@ -68,7 +68,7 @@ def discover(source: str, location: str, warehouse: Path, since: date | None = N
 
 @task(name="fetch", cache_policy=NO_CACHE)
 def fetch(refs: list[SnapshotRef], warehouse: Path):
-    expectations.gate.warm_up()  # new snapshots will be gated: import GX while they are fetched and parsed
+    common.gate.warm_up()  # new snapshots will be gated: import GX while they are fetched and parsed
     return loading.fetch_and_stage(refs, warehouse, _flow_run_id())
 
 

@@ -8,8 +8,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from aigap.config import warehouse_path
-from flows.marts import MartsOutcome, refresh_marts
+from common.settings import warehouse_path
+from engine.marts import MartsOutcome, refresh_marts
 from flows.pipeline import RunSummary, _today, finish, warehouse_busy
 from flows.writer import one_run
 from warehouse import store

@@ -14,11 +14,11 @@ from pathlib import Path
 import polars as pl
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from aigap.config import cache_dir, reports_dir
+from common.boards import leaderboard
+from common.settings import cache_dir, reports_dir
+from datasets.credits import credit_line
 from reports import charts
 from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown, top100_shares
-from sources.credits import credit_line
-from transforms.boards import leaderboard
 from warehouse import store
 
 REPORT_KEY = "aigap-gap-report"
@@ -116,7 +116,7 @@ def _relations(con) -> set[tuple[str, str]]:
 def credits_by_chart_key(published_sources: list[str]) -> dict[str, list[str]]:
     """Credit lines per name a chart shows: a leaderboard gets those of every source that published
     snapshots of it, a funding feed its own."""
-    from sources import registry
+    from datasets import registry
 
     adapters = registry()
     out: dict[str, list[str]] = {}

@@ -29,8 +29,8 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectNotFound
 from prefect.runtime import deployment
 
-from aigap.orchestration import MARTS_LIMIT, WRITER_LIMIT
-from flows.loading import clear_staging
+from engine.load import clear_staging
+from flows.orchestration import MARTS_LIMIT, WRITER_LIMIT
 from warehouse import store
 
 # A run waits this long for another run to finish writing before it gives up (a long backfill).

@@ -3,8 +3,8 @@ chart out. `render` turns a chart into SVG and PNG offline (vl-convert: no brows
 and `interactive_html` into one self-contained page for analysts (tooltips, zoom; no CDN).
 
 Every chart states its answer in the title (computed from the data), the unit on the axis (from
-transforms.boards.LEADERBOARDS), the date the data is as of, and a source line naming the data and
-its licence (from sources.credits). Lines break where a series has a hole.
+common.boards.LEADERBOARDS), the date the data is as of, and a source line naming the data and
+its licence (from datasets.credits). Lines break where a series has a hole.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from pathlib import Path
 import altair as alt
 import polars as pl
 
-from reports import cache as cache_files
+from common import cache as cache_files
+from common.boards import LEADERBOARDS, leaderboard
+from datasets.funding.parse import usd_billions
+from marts.gaps import HOLE_DAYS, snapshot_holes
 from reports.wording import COUNTRY_NAMES, country_name, coverage_phrase, lag_phrase
-from transforms.boards import LEADERBOARDS, leaderboard
-from transforms.funding import usd_billions
-from transforms.gaps import HOLE_DAYS, snapshot_holes
 
 US, CN = "US", "CN"
 # The mode a headline quotes: who published the model (see README, "Publishing a number").
@@ -43,7 +43,7 @@ MODE_STYLE = {
 
 
 def board_order(name: str) -> tuple[int, str]:
-    """Leaderboards in the order they are declared (transforms.boards.LEADERBOARDS), others after."""
+    """Leaderboards in the order they are declared (common.boards.LEADERBOARDS), others after."""
     declared = list(LEADERBOARDS)
     return (declared.index(name) if name in declared else len(declared), name)
 
@@ -103,7 +103,7 @@ class Hole:
 
 
 def holes_of(holes_mart: pl.DataFrame, board: str) -> list[Hole]:
-    """A leaderboard's holes from marts.snapshot_holes rows (transforms.gaps.snapshot_holes: more
+    """A leaderboard's holes from marts.snapshot_holes rows (marts.gaps.snapshot_holes: more
     than HOLE_DAYS without a snapshot)."""
     rows = holes_mart.filter(pl.col("leaderboard") == board).sort("last_snapshot_before")
     return [Hole(r["last_snapshot_before"], r["first_snapshot_after"]) for r in rows.iter_rows(named=True)]
@@ -206,7 +206,7 @@ def board_chart(
     """The US-China margin on one leaderboard over time, one line per attribution mode.
 
     `margin`: us_cn_margin rows of this board. `sources`: credit lines of the data plotted.
-    `holes`: where the leaderboard has no snapshot (marts.snapshot_holes; default: transforms.gaps'
+    `holes`: where the leaderboard has no snapshot (marts.snapshot_holes; default: marts.gaps'
     rule applied to the plotted dates). `top100_share`: how much of the latest snapshot's top 100
     the headline mode attributes to a country (marts.attribution_coverage), said under the title."""
     facts = leaderboard(board)
@@ -616,7 +616,7 @@ def render(chart: alt.TopLevelMixin, scale: float = 2.0, cache: Path | None = No
     """SVG and PNG offline, without a browser (vl-convert bundles the renderer and its fonts).
 
     Drawing costs ~0.3-0.8 s a chart and the renderer is deterministic, so a drawing is kept per
-    process and, with `cache` (a folder: aigap.config.cache_dir), on disk under a hash of the spec,
+    process and, with `cache` (a folder: common.settings.cache_dir), on disk under a hash of the spec,
     the scale and the renderer's version: a run whose marts did not change (a no-op) draws nothing."""
     import vl_convert
 

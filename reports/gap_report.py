@@ -14,10 +14,10 @@ from datetime import date, datetime
 
 import polars as pl
 
+from common.boards import leaderboard
+from marts.gaps import TREND_WINDOWS
 from reports.charts import HEADLINE_MODE, MODES, board_order
 from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, in_prose, lag_phrase
-from transforms.boards import leaderboard
-from transforms.gaps import TREND_WINDOWS
 
 STATUSES = ("published", "skipped", "quarantined")
 PAIR_KEY = ("leaderboard", "attribution", "pair")

@@ -141,8 +141,8 @@ SNAPSHOT = {"core.funding_observations": ("source", "series", "edition", "period
 
 def invariants(warehouse: Path, before: dict[str, dict]) -> tuple[list[str], int]:
     """(why published wrongly, rows lost) for a warehouse after a case, against its ledger before."""
-    from flows.marts import read_inputs
-    from transforms.marts import build_marts
+    from engine.marts import read_inputs
+    from marts.build import build_marts
 
     wrong, lost = [], 0
     after = ledger(warehouse)
@@ -522,12 +522,12 @@ def main() -> int:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    import sources.arena_daily
-    from sources import http
+    import datasets.arena.daily
+    from common import http
 
     # Lower arena-daily's limits so that the deadline and the size cap show in seconds, not minutes.
     if hasattr(http, "Limits"):  # (the code before issue 10 had none)
-        sources.arena_daily.ArenaDaily.limits = http.Limits(
+        datasets.arena.daily.ArenaDaily.limits = http.Limits(
             deadline_seconds=3.0, max_bytes=5 * 2**20, backoff_seconds=0.1
         )
     import types

@@ -8,12 +8,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sources.arena_archive import ArenaArchive
-from sources.arena_daily import ArenaDaily
-from sources.base import GateContext, SnapshotRef
-from transforms import arena, gaps
-from transforms.errors import SnapshotRejected
-from transforms.registry import load_registry
+from attribution.registry import load_registry
+from common.errors import SnapshotRejected
+from datasets.arena import parse as arena
+from datasets.arena.archive import ArenaArchive
+from datasets.arena.daily import ArenaDaily
+from datasets.base import GateContext, SnapshotRef
+from marts import gaps
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "data" / "leaderboards" / "arena_archive"

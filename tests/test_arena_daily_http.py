@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from datasets.arena import daily as arena_daily
 from flows.pipeline import pipeline
-from sources import arena_daily
 
 DAILY = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "arena_daily"
 SOURCE = "arena-daily"

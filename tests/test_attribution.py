@@ -12,17 +12,17 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sources.arena_archive import ArenaArchive
-from transforms.arena import CATALOG_SCHEMA, arena_board, load_model_overrides
-from transforms.attribution import attribute_models, model_facts
-from transforms.boards import open_llm_v2_board
-from transforms.csvio import read_csv_text
-from transforms.lineage import base_model_edge, reported_edges, resolve_lineage
-from transforms.marts import model_lineage
-from transforms.open_llm_v1 import normalise as normalise_v1
-from transforms.open_llm_v1 import open_llm_v1_board
-from transforms.open_llm_v2 import normalise
-from transforms.registry import load_registry
+from attribution.attribute import attribute_models, model_facts
+from attribution.lineage import base_model_edge, reported_edges, resolve_lineage
+from attribution.registry import load_registry
+from common.boards import open_llm_v2_board
+from common.csvio import read_csv_text
+from datasets.arena.archive import ArenaArchive
+from datasets.arena.parse import CATALOG_SCHEMA, arena_board, load_model_overrides
+from datasets.open_llm.v1 import normalise as normalise_v1
+from datasets.open_llm.v1 import open_llm_v1_board
+from datasets.open_llm.v2 import normalise
+from marts.build import model_lineage
 
 LEADERBOARDS = Path(__file__).resolve().parents[1] / "data" / "leaderboards"
 REGISTRY = load_registry()

@@ -14,7 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from reports import cache as cache_files
+from common import cache as cache_files
+from datasets.credits import CREDITS, credit_line
+from marts.gaps import HOLE_DAYS, snapshot_holes, with_holes
 from reports.charts import (
     Hole,
     board_chart,
@@ -29,8 +31,6 @@ from reports.charts import (
     shared_upstreams,
     us_cn_margin,
 )
-from sources.credits import CREDITS, credit_line
-from transforms.gaps import HOLE_DAYS, snapshot_holes, with_holes
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -55,7 +55,7 @@ def gap_rows(board, mode, points):
 
 
 def gap_frame(rows):
-    """marts.gap as transforms.gaps publishes it: holes marked per series (after_hole)."""
+    """marts.gap as marts.gaps publishes it: holes marked per series (after_hole)."""
     return with_holes(pl.DataFrame(rows))
 
 
@@ -97,7 +97,7 @@ def test_holes_come_from_the_holes_mart_with_its_one_threshold():
     start = date(2025, 1, 1)
     days = [start, start + timedelta(days=HOLE_DAYS), start + timedelta(days=2 * HOLE_DAYS + 1)]
     board = pl.DataFrame({"leaderboard": ["b"] * 3, "snapshot_date": days})
-    # transforms.gaps.snapshot_holes is marts.snapshot_holes; exactly HOLE_DAYS apart is not a hole
+    # marts.gaps.snapshot_holes is marts.snapshot_holes; exactly HOLE_DAYS apart is not a hole
     assert holes_of(snapshot_holes(board), "b") == [Hole(days[1], days[2])]
     assert holes_of(snapshot_holes(board.head(1)), "b") == [] and holes_of(snapshot_holes(board), "other") == []
     # the line breaks where marts.gap marks the series' first row after a hole
@@ -389,7 +389,7 @@ def test_the_page_s_javascript_is_built_once_per_renderer_version(tmp_path, rend
 
 
 def test_every_source_is_credited_and_bundled_licences_match_the_data_notes():
-    from sources import registry
+    from datasets import registry
 
     assert set(registry()) <= set(CREDITS)
     notes = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
@@ -498,7 +498,7 @@ def test_funding_and_race_charts_are_kept_under_their_inputs(tmp_path, renderer_
 
 
 def test_cache_keys_encode_frames_and_values_exactly():
-    from reports.cache import code_sources, key
+    from common.cache import code_sources, key
 
     frame = pl.DataFrame({"a": [1, None, 3], "b": ["x", None, "z"], "c": [0.1, None, 0.3]})
     assert key(frame) == key(pl.DataFrame(frame.to_dicts()))  # equal frames, built apart
@@ -517,6 +517,6 @@ def test_cache_keys_encode_frames_and_values_exactly():
         key(object())
     # the code a chart is made of: the charts module and every project module it draws on, no library
     drawn_on = set(code_sources("reports.charts"))
-    assert {"reports.charts", "reports.cache", "reports.wording", "transforms.boards", "transforms.gaps",
-            "transforms.funding", "aigap.config"} <= drawn_on  # fmt: skip
+    assert {"reports.charts", "common.cache", "reports.wording", "common.boards", "marts.gaps",
+            "datasets.funding.parse", "common.settings"} <= drawn_on  # fmt: skip
     assert not {name for name in drawn_on if name.split(".")[0] in {"altair", "polars", "vl_convert"}}

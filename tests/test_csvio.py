@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.csvio import read_csv_text, read_fast, read_strict
-from transforms.errors import SnapshotRejected
-from transforms.textio import decode_text
+from common.csvio import read_csv_text, read_fast, read_strict
+from common.errors import SnapshotRejected
+from common.textio import decode_text
 
 
 def test_reads_text_with_empty_fields_as_null():

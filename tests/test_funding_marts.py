@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from expectations.marts import validate_mart
-from sources.funding import CSET, ETO, AIIndex, PublishedFigures
-from transforms import funding_marts as fm
+from datasets.funding import marts as fm
+from datasets.funding.sources import CSET, ETO, AIIndex, PublishedFigures
+from marts.checks import validate_mart
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNDING = ROOT / "data" / "funding"

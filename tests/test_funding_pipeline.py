@@ -15,10 +15,10 @@ import pytest
 from conftest import query
 
 from aigap.cli import main
-from flows import loading
+from common.http import FetchError
+from datasets.base import SnapshotRef
+from engine import load as loading
 from flows.pipeline import pipeline
-from sources.base import SnapshotRef
-from sources.http import FetchError
 from warehouse import store
 
 ROOT = Path(__file__).resolve().parents[1]

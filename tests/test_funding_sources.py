@@ -9,10 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sources.base import GateContext, SnapshotRef
-from sources.funding import CSET, ETO, AIIndex, OECDVentureCapital, PublishedFigures, funding_sources
-from transforms.errors import SnapshotRejected
-from transforms.funding import load_crosswalk, parse_period
+from common.errors import SnapshotRejected
+from datasets.base import GateContext, SnapshotRef
+from datasets.funding.parse import load_crosswalk, parse_period
+from datasets.funding.sources import CSET, ETO, AIIndex, OECDVentureCapital, PublishedFigures, funding_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNDING = ROOT / "data" / "funding"

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from transforms import gaps
+from marts import gaps
 
 D1, D2, D3 = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
 

@@ -1,4 +1,4 @@
-"""The batch gate (expectations/gate.py `screen` + `verdict`) on real files: snapshots validated
+"""The batch gate (common/gate.py `screen` + `verdict`) on real files: snapshots validated
 together in one GX run; a bad one among them is found, and its reasons are exactly those of a
 validation on its own; the good ones are cleared by the batch, not validated one by one."""
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from expectations import gate
-from sources.arena_archive import ArenaArchive
-from sources.base import GateContext, SnapshotRef
-from sources.open_llm_v2_archive import OpenLLMv2Archive
+from common import gate
+from datasets.arena.archive import ArenaArchive
+from datasets.base import GateContext, SnapshotRef
+from datasets.open_llm.v2_archive import OpenLLMv2Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 V2 = ROOT / "data" / "leaderboards" / "open_llm_v2_archive"

@@ -16,14 +16,15 @@ from conftest import query
 from hostile_server import Answer, HostileServer
 
 from aigap.cli import main, shown
-from flows import loading
+from common import http
+from common.errors import SnapshotRejected
+from datasets import registry
+from datasets.arena.daily import ArenaDaily
+from datasets.base import GateContext, SnapshotRef
+from datasets.funding.sources import AIIndex
+from engine import load as loading
 from flows import pipeline as pipeline_module
 from reports.gap_report import RunRecord, report_markdown
-from sources import http, registry
-from sources.arena_daily import ArenaDaily
-from sources.base import GateContext, SnapshotRef
-from sources.funding import AIIndex
-from transforms.errors import SnapshotRejected
 from warehouse import store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +147,7 @@ def test_a_parser_crash_is_a_quarantine_not_a_failed_run(warehouse, tmp_path, mo
     def crash(raw):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr("sources.arena_daily.normalise_daily_json", crash)
+    monkeypatch.setattr("datasets.arena.daily.normalise_daily_json", crash)
     raw = (DAILY / "2026-03-25" / "text.json").read_bytes()
     reasons = quarantined("arena-daily", "2026-03-25/text.json", raw, warehouse, tmp_path)
     assert reasons == ["could not be parsed: RecursionError: maximum recursion depth exceeded"]
@@ -184,7 +185,7 @@ def test_discovery_is_case_insensitive_skips_hidden_files_and_stays_inside_the_l
 
 
 def test_a_named_source_that_finds_nothing_fails_the_run(prefect_harness, server, tmp_path, monkeypatch, capsys):
-    from sources import arena_daily
+    from datasets.arena import daily as arena_daily
 
     _, url = server  # every day answers 404: a typo in the base URL
     monkeypatch.setattr(arena_daily, "_today", lambda: date(2026, 3, 25))
@@ -343,7 +344,7 @@ def test_a_local_file_is_read_within_the_source_cap(tmp_path):
     big = tmp_path / "2024-07-13.csv"
     big.write_bytes(b"x" * 2000)
     ref = SnapshotRef("open-llm-v2-archive", big.name, str(big))
-    from sources.files import read_bytes
+    from datasets.files import read_bytes
 
     with pytest.raises(http.Refused, match="2000 bytes, over this source's cap of 1000"):
         read_bytes(ref, http.Limits(max_bytes=1000))

@@ -18,15 +18,16 @@ from conftest import query
 from hub_fixtures import build_hub, parquet_bytes, v2_hub_frame
 
 from aigap.cli import main
-from flows import loading
-from sources import http
-from sources import hub as hub_client
-from sources.base import GateContext, SnapshotRef, SnapshotUnavailable
-from sources.http import FetchError
-from sources.hub_sources import ArenaSpace, OpenLLMv1Hub, OpenLLMv2Hub
-from transforms import open_llm_v2
-from transforms.csvio import read_csv_text
-from transforms.errors import SnapshotRejected
+from common import http
+from common import hub as hub_client
+from common.csvio import read_csv_text
+from common.errors import SnapshotRejected
+from common.http import FetchError
+from datasets.arena.space import ArenaSpace
+from datasets.base import GateContext, SnapshotRef, SnapshotUnavailable
+from datasets.open_llm import v2 as open_llm_v2
+from datasets.open_llm.hub import OpenLLMv1Hub, OpenLLMv2Hub
+from engine import load as loading
 from warehouse import store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Incremental marts (flows/marts.py): a warehouse built in steps, refreshing the marts after each,
+"""Incremental marts (engine/marts.py): a warehouse built in steps, refreshing the marts after each,
 holds exactly what a full rebuild of the same core tables holds: snapshots that open a hole, a
 snapshot landing in it, a revision that supersedes a published snapshot, a run that stopped before
 its marts. A run with nothing new recomputes nothing; a changed input rebuilds everything; a failing
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import polars as pl
 
-from expectations.gate import GateReport
-from flows import loading
-from flows import marts as marts_flow
-from flows.marts import changed_inputs, read_inputs, refresh_marts
-from sources import registry
-from transforms.marts import MART_COLUMNS, build_marts
+from common.gate import GateReport
+from datasets import registry
+from engine import load as loading
+from engine import marts as marts_flow
+from engine.marts import changed_inputs, read_inputs, refresh_marts
+from marts.build import MART_COLUMNS, build_marts
 from warehouse import store
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -201,7 +201,7 @@ def test_a_failing_mart_gate_keeps_every_mart_and_the_state(tmp_path, warehouse,
 
 
 def test_the_local_copy_of_history_holds_what_the_lake_holds(tmp_path, warehouse):
-    """An incremental refresh reads history through a local copy (flows/marts.py read_history_rows):
+    """An incremental refresh reads history through a local copy (engine/marts.py read_history_rows):
     whatever state the copy is in (up to date, behind, damaged, holding a load's rows wrongly), what
     it returns is row for row what the lake holds, and a copy that is wrong is written anew."""
     table = "core.open_llm_v2_entries"

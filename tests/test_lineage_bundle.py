@@ -1,4 +1,4 @@
-"""Lineage over the whole bundled run: the rules of transforms/lineage.py hold on every board, the
+"""Lineage over the whole bundled run: the rules of attribution/lineage.py hold on every board, the
 curation covers every top 20, and coverage meets its targets (or falls short where stated)."""
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ GROUP BY 1
 
 
 def test_no_lineage_comes_from_a_shared_architecture(warehouse):
-    from transforms.registry import load_registry
+    from attribution.registry import load_registry
 
     weights = dict(load_registry().architectures.select("architecture", "weights").iter_rows())
     by_architecture = query(
@@ -121,7 +121,7 @@ def test_no_lineage_comes_from_a_shared_architecture(warehouse):
 def test_every_exclusive_architecture_claim_holds_against_the_chains(warehouse):
     # where a chain reaches a root, a model whose class is declared exclusive to one developer must
     # be that developer's: otherwise the declaration (data/registry/architectures.csv) is wrong
-    from transforms.registry import load_registry
+    from attribution.registry import load_registry
 
     declared = {
         r["architecture"]: r["org_id"]

@@ -1,4 +1,4 @@
-"""A source's snapshots stage by stage (flows/loading.py): known files set aside without reading them,
+"""A source's snapshots stage by stage (engine/load.py): known files set aside without reading them,
 fetch and parse of the new ones together, one gate for the batch, publishes in order. Real bundled
 files and real bad files in tmp folders, the plain functions the flow's tasks call."""
 
@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 from conftest import BAD, query
 
-from flows import loading
-from sources import registry
-from sources.base import GateContext, SnapshotUnavailable
-from sources.open_llm_v2_archive import OpenLLMv2Archive
+from datasets import registry
+from datasets.base import GateContext, SnapshotUnavailable
+from datasets.open_llm.v2_archive import OpenLLMv2Archive
+from engine import load as loading
 
 SOURCE = "open-llm-v2-archive"
 V2 = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v2_archive"

@@ -3,8 +3,8 @@
 import polars as pl
 import pytest
 
-from transforms.errors import SnapshotRejected
-from transforms.numbers import reject_comma_numbers
+from common.errors import SnapshotRejected
+from common.numbers import reject_comma_numbers
 
 
 def test_plain_numbers_and_commas_in_other_columns_pass():

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import polars as pl
 
-from expectations import open_llm_v1 as suite
-from expectations.gate import validate
-from expectations.open_llm_v2 import SnapshotContext
-from transforms.csvio import read_csv_text
-from transforms.open_llm_v1 import SCHEMA, normalise, open_llm_v1_board
+from common.csvio import read_csv_text
+from common.gate import validate
+from datasets.open_llm import v1_checks as suite
+from datasets.open_llm.v1 import SCHEMA, normalise, open_llm_v1_board
+from datasets.open_llm.v2_checks import SnapshotContext
 
 V1 = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v1_archive"
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from transforms.csvio import read_csv_text
-from transforms.errors import SnapshotRejected
-from transforms.open_llm_v2 import SCHEMA, detect_variant, normalise, snapshot_date_from_name
+from common.csvio import read_csv_text
+from common.dates import snapshot_date_from_name
+from common.errors import SnapshotRejected
+from datasets.open_llm.v2 import SCHEMA, detect_variant, normalise
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v2_archive"
 

@@ -226,7 +226,7 @@ def test_task_runs_are_few_named_by_stage_and_source_and_the_failed_one_names_it
 def test_heartbeats_are_sent_only_where_a_server_watches_them():
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
-    from aigap.orchestration import heartbeats_only_with_a_server
+    from flows.orchestration import heartbeats_only_with_a_server
 
     default = get_current_settings().flows.heartbeat_frequency
     assert default is not None
@@ -245,7 +245,7 @@ def test_a_report_from_kept_charts_is_byte_for_byte_the_one_built_from_scratch(b
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.client.schemas.sorting import ArtifactSort
 
-    from aigap.config import cache_dir, reports_dir
+    from common.settings import cache_dir, reports_dir
     from flows import report
     from reports import charts
 

@@ -11,9 +11,9 @@ import pytest
 from conftest import ARCHIVE, BAD, ROOT, query
 
 from aigap.cli import main
+from datasets.base import SnapshotRef
 from flows import pipeline as pipeline_module
 from flows.pipeline import pipeline
-from sources.base import SnapshotRef
 from warehouse import store
 
 SOURCE = "open-llm-v2-archive"

@@ -13,8 +13,8 @@ import yaml
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
-from aigap.orchestration import WORK_POOL
-from sources import registry
+from datasets import registry
+from flows.orchestration import WORK_POOL
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "prefect.yaml").read_text())

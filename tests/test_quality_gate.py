@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sources.base import GateContext, SnapshotRef
-from sources.open_llm_v2_archive import OpenLLMv2Archive
-from transforms.errors import SnapshotRejected
+from common.errors import SnapshotRejected
+from datasets.base import GateContext, SnapshotRef
+from datasets.open_llm.v2_archive import OpenLLMv2Archive
 
 BAD = Path(__file__).resolve().parent / "data" / "bad_snapshots"
 GOOD = (
@@ -84,10 +84,10 @@ def test_precision_and_revision_duplicates_are_allowed():
 
 def test_numeric_columns_go_to_gx_as_numpy_only_where_that_changes_no_verdict():
     """GX compares numpy numbers vectorised and Arrow-backed ones value by value in Python
-    (expectations/gate.py _for_gx): a float column without NaN and an integer column without nulls
+    (common/gate.py _for_gx): a float column without NaN and an integer column without nulls
     go as numpy; a float column holding NaN stays Arrow-backed, where a NaN is a value, not a null.
     The verdicts and their counts are those of the Arrow-backed frame."""
-    from expectations.gate import _for_gx, validate
+    from common.gate import _for_gx, validate
 
     frame = pl.DataFrame(
         {

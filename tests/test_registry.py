@@ -8,9 +8,9 @@ import polars as pl
 import pycountry
 import pytest
 
-from transforms.csvio import read_csv_text
-from transforms.open_llm_v2 import normalise
-from transforms.registry import load_registry
+from attribution.registry import load_registry
+from common.csvio import read_csv_text
+from datasets.open_llm.v2 import normalise
 
 REGISTRY = load_registry()
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v2_archive"
@@ -65,7 +65,7 @@ V1_ARCHIVE = ARCHIVE.parent / "open_llm_v1_archive"
 
 @pytest.mark.parametrize("snapshot", sorted(p.name for p in V1_ARCHIVE.glob("*.csv")))
 def test_registry_covers_the_top_500_of_the_v1_leaderboard(snapshot):
-    from transforms.open_llm_v1 import normalise as normalise_v1
+    from datasets.open_llm.v1 import normalise as normalise_v1
 
     frame, _ = normalise_v1(read_csv_text((V1_ARCHIVE / snapshot).read_bytes()))
     namespaces = set(frame.sort("average", descending=True).head(500)["namespace"].str.to_lowercase())

@@ -12,8 +12,8 @@ import pytest
 from conftest import query
 from test_load_path import SOURCE, folder, run_stages  # noqa: F401 (fixture)
 
-from aigap.config import RAW_DIR_ENV, landed_path, raw_dir
-from flows import loading
+from common.settings import RAW_DIR_ENV, landed_path, raw_dir
+from engine import load as loading
 from warehouse import store
 from warehouse.landing import remove_partial_landings
 

@@ -1,7 +1,7 @@
 """Which load counts (warehouse/store.py): revisions, reverts, corrected copies, a Space table that
 changes kind, two contents for one date in one run. Real bundled files, copied into tmp folders.
 
-Most tests call the plain load steps (flows/loading.py) and the store; the in-run conflict is the
+Most tests call the plain load steps (engine/load.py) and the store; the in-run conflict is the
 flow's behaviour and runs the flow once.
 """
 
@@ -16,11 +16,11 @@ from pathlib import Path
 import polars as pl
 from conftest import query
 
-from flows import loading
-from flows.marts import read_inputs
+from common.boards import one_load_per_snapshot
+from datasets import registry
+from engine import load as loading
+from engine.marts import read_inputs
 from flows.pipeline import pipeline
-from sources import registry
-from transforms.boards import one_load_per_snapshot
 from warehouse import store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from aigap.config import raw_dir
+from common.settings import raw_dir
 from warehouse import lake, store
 
 SCHEMAS = ("meta", "core", "marts")

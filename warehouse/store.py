@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.funding import FIGURE_KEY
+from datasets.funding.parse import FIGURE_KEY
 from warehouse import lake
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -511,7 +511,7 @@ class PublishMismatch(RuntimeError):
 #   pointing to its successor, in the same transaction that inserts the new rows. So no identity
 #   is ever published twice, and the marts never choose between copies.
 # Two contents claiming one identity in one run are not ordered by anything: the run holds both
-# back (flows/loading.py, `settle`), it never picks one.
+# back (engine/load.py, `settle`), it never picks one.
 
 IDENTITY: dict[str, tuple[str, ...]] = {"core.funding_observations": ("source", *FIGURE_KEY)}
 BOARD_IDENTITY = ("snapshot_date",)  # every other core table is a leaderboard: one board per date

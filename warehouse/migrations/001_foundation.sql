@@ -72,7 +72,7 @@ CREATE TABLE core.open_llm_v2_entries (
     mmlu_pro           DOUBLE,
     mmlu_pro_raw       DOUBLE
 );
-COMMENT ON TABLE core.open_llm_v2_entries IS 'Open LLM Leaderboard v2, one row per evaluated (model, precision, revision) per published snapshot, every header variant normalised (transforms/open_llm_v2.py). Scraper quirks corrected: flagged/moe un-inverted, params_b -1 -> NULL.';
+COMMENT ON TABLE core.open_llm_v2_entries IS 'Open LLM Leaderboard v2, one row per evaluated (model, precision, revision) per published snapshot, every header variant normalised (datasets/open_llm/v2.py). Scraper quirks corrected: flagged/moe un-inverted, params_b -1 -> NULL.';
 COMMENT ON COLUMN core.open_llm_v2_entries.load_id IS 'The meta.loads row this row came from (source, snapshot key, content hash).';
 COMMENT ON COLUMN core.open_llm_v2_entries.average IS 'Leaderboard average of the six normalised benchmark scores, 0-100.';
 COMMENT ON COLUMN core.open_llm_v2_entries.ifeval_raw IS 'Raw benchmark accuracy, 0-1; the column without _raw is the leaderboard''s normalised score, 0-100.';

@@ -28,7 +28,7 @@ CREATE TABLE core.open_llm_v1_entries (
     winogrande         DOUBLE,
     gsm8k              DOUBLE
 );
-COMMENT ON TABLE core.open_llm_v1_entries IS 'Open LLM Leaderboard v1 (retired June 2024), one row per evaluated (model, precision, revision) per published snapshot, from the archived scrape or the Hub dataset open-llm-leaderboard-old/contents (transforms/open_llm_v1.py). Scraper quirks corrected: merged/flagged/moe un-inverted, params_b 0 -> NULL.';
+COMMENT ON TABLE core.open_llm_v1_entries IS 'Open LLM Leaderboard v1 (retired June 2024), one row per evaluated (model, precision, revision) per published snapshot, from the archived scrape or the Hub dataset open-llm-leaderboard-old/contents (datasets/open_llm/v1.py). Scraper quirks corrected: merged/flagged/moe un-inverted, params_b 0 -> NULL.';
 COMMENT ON COLUMN core.open_llm_v1_entries.load_id IS 'The meta.loads row this row came from (source, snapshot key, content hash).';
 COMMENT ON COLUMN core.open_llm_v1_entries.average IS 'Leaderboard average of the six benchmark scores (ARC, HellaSwag, MMLU, TruthfulQA, Winogrande, GSM8K), 0-100.';
 COMMENT ON COLUMN core.open_llm_v1_entries.submission_date IS 'When the model was submitted for evaluation (the table''s date column).';
@@ -55,7 +55,7 @@ CREATE TABLE core.arena_entries (
     knowledge_cutoff  VARCHAR,
     url               VARCHAR
 );
-COMMENT ON TABLE core.arena_entries IS 'Chatbot Arena (LMSYS / LMArena) text leaderboard: one row per model per published snapshot that carries an Arena score (scraped tables, the Space''s 2023 tables with Elo, the daily JSON feed). Every layout normalised by transforms/arena.py.';
+COMMENT ON TABLE core.arena_entries IS 'Chatbot Arena (LMSYS / LMArena) text leaderboard: one row per model per published snapshot that carries an Arena score (scraped tables, the Space''s 2023 tables with Elo, the daily JSON feed). Every layout normalised by datasets/arena/parse.py.';
 COMMENT ON COLUMN core.arena_entries.leaderboard IS 'Always arena-text (the text leaderboard; vision and other arenas are not loaded).';
 COMMENT ON COLUMN core.arena_entries.model IS 'Model name exactly as published on that date.';
 COMMENT ON COLUMN core.arena_entries.model_key IS 'One key per model across name drift: the name trimmed, lower-cased, inner whitespace collapsed (GPT-4o-2024-05-13 and gpt-4o-2024-05-13 are one model).';

@@ -1,6 +1,6 @@
 -- What a local snapshot file looked like when its bytes were last read: a file whose path, size and
 -- modification time are unchanged holds the same bytes (as make and rsync assume), so a run knows it
--- is already loaded without reading it (flows/loading.py `known_without_reading`).
+-- is already loaded without reading it (engine/load.py `known_without_reading`).
 CREATE TABLE meta.file_stats (
     source VARCHAR NOT NULL,
     snapshot_key VARCHAR NOT NULL,

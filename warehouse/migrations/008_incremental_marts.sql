@@ -1,5 +1,5 @@
 -- What the marts were last computed from, written in the same transaction as the marts
--- (flows/marts.py): a crash between publishing a load and refreshing the marts is caught up by the
+-- (engine/marts.py): a crash between publishing a load and refreshing the marts is caught up by the
 -- next run, and a run that finds nothing new and unchanged inputs leaves the marts alone.
 
 CREATE TABLE meta.marts_loads (

@@ -1,0 +1,232 @@
+"""From published core rows to every mart table. Pure: frames in, frames out.
+
+Each domain contributes a builder `(inputs, built) -> {table: frame}`; builders run in order and
+later ones may use tables built before them (`built`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from attribution.attribute import attribute_models, model_facts
+from attribution.lineage import LINEAGE_COLUMNS, reported_edges, resolve_lineage
+from attribution.registry import Registry
+from common.boards import BENCHMARKS, one_load_per_snapshot, open_llm_v2_board
+from common.cache import code_files
+from common.settings import REGISTRY_DIR, gap_pairs
+from datasets.arena.parse import OVERRIDES_PATH, arena_board, load_model_overrides
+from datasets.funding.marts import (
+    FUNDING_MART_COLUMNS,
+    FUNDING_TABLE,
+    PROVENANCE_PATH,
+    funding_marts,
+    load_provenance,
+)
+from datasets.open_llm.v1 import open_llm_v1_board
+from marts import gaps
+
+# core table of a leaderboard -> its board (common/boards.py contract); a board builder gets
+# the table's rows of one load per snapshot, and every core table (the Arena reads its catalog).
+BOARDS: dict[str, Callable[[pl.DataFrame, dict[str, pl.DataFrame]], pl.DataFrame]] = {
+    "core.open_llm_v2_entries": lambda entries, core: open_llm_v2_board(entries),
+    "core.open_llm_v1_entries": lambda entries, core: open_llm_v1_board(entries),
+    "core.arena_entries": lambda entries, core: arena_board(entries, core["core.arena_models"], load_model_overrides()),
+}
+# the other core tables a board reads whole (a change there changes every snapshot of the board)
+BOARD_READS = {"core.arena_entries": ["core.arena_models"]}
+BOARD_READS_ALL = sorted({table for tables in BOARD_READS.values() for table in tables})
+# engine/marts.py reads these tables
+CORE_TABLES = [*BOARDS, "core.arena_models", FUNDING_TABLE]
+# The columns of a board's core table that its history needs: the dedupe rule (score and tie-breaks),
+# the model facts (publisher, architecture, base model, type) and the top 100 of each snapshot.
+# An incremental refresh reads only these for every snapshot, and every column for the snapshots
+# it recomputes; a table not named here is read whole (the Arena's tables are small).
+HISTORY_COLUMNS = {
+    "core.open_llm_v2_entries": [
+        "load_id", "snapshot_date", "model_id", "namespace", "revision_sha", "model_type", "architecture",
+        "base_model", "average", "official_provider",
+    ],
+    "core.open_llm_v1_entries": [
+        "load_id", "snapshot_date", "model_id", "namespace", "revision_sha", "model_type", "architecture", "average",
+    ],
+}  # fmt: skip
+
+# Derived table -> the columns it publishes, in order (matches warehouse/migrations).
+MART_COLUMNS = {
+    "core.model_lineage": LINEAGE_COLUMNS,
+    "core.model_attribution": ["leaderboard", "model_id", "mode", "org_id", "organisation", "country", "method", "evidence"],
+    "marts.model_scores": [
+        "leaderboard", "snapshot_date", "model_id", "score", "params_b", "official_provider", "merged", "flagged",
+        "open_weights", "publisher", "country_publisher", "country_lineage", "country_family", "load_id",
+    ],
+    "marts.country_frontier": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "country", "best_score", "best_model", "models",
+    ],
+    "marts.gap": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "pair", "leader", "follower", "leader_score",
+        "follower_score", "gap", "relative_gap", "lag_days", "lag_censored", "lag_days_at_least", "leader_model",
+        "follower_model", "days_since_previous", "after_hole",
+    ],
+    "marts.topn_share": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "top_n", "country", "models", "share", "models_in_top",
+    ],
+    "marts.benchmark_gap": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "benchmark", "pair", "leader", "follower",
+        "leader_score", "follower_score", "gap", "relative_gap", "leader_model", "follower_model",
+    ],
+    "marts.size_gap": [
+        "leaderboard", "snapshot_date", "attribution", "scope", "size_bucket", "pair", "leader", "follower",
+        "leader_score", "follower_score", "gap", "relative_gap", "leader_model", "follower_model", "leader_models",
+        "follower_models",
+    ],
+    "marts.gap_trend": gaps.TREND_COLUMNS,
+    "marts.snapshot_holes": ["leaderboard", "last_snapshot_before", "first_snapshot_after", "days_between",
+                             "hole_days_threshold"],
+    "marts.attribution_coverage": [
+        "leaderboard", "snapshot_date", "mode", "models", "rows_share", "top100_share", "org_rows_share",
+        "org_top100_share", *gaps.LINEAGE_SPLIT,
+    ],
+    "marts.unattributed": [
+        "leaderboard", "attribution", "priority", "name", "org_id", "reason", "top100_appearances", "best_score",
+        "best_model", "models", "snapshots", "last_seen",
+    ],
+    **FUNDING_MART_COLUMNS,
+}  # fmt: skip
+
+
+LEADERBOARD_TABLES = [t for t in MART_COLUMNS if t not in FUNDING_MART_COLUMNS]
+# What a snapshot mart reads of a model's attribution (not the evidence, which names the latest
+# report): a model whose attribution changes here changes every snapshot it is in.
+ATTRIBUTION_READ = ["leaderboard", "model_id", "mode", "org_id", "country", "method"]
+# How a recompute replaces each table (engine/marts.py): the rows of the snapshots recomputed
+# (one row depends on its own snapshot only); the rows of the leaderboards recomputed (lags, holes,
+# trends and the curation list follow the whole history); or the whole table (one model graph over
+# every board, and the small funding marts).
+SNAPSHOT_MARTS = [
+    "marts.model_scores", "marts.country_frontier", "marts.topn_share", "marts.benchmark_gap", "marts.size_gap",
+    "marts.attribution_coverage",
+]  # fmt: skip
+SERIES_MARTS = ["marts.gap", "marts.gap_trend", "marts.snapshot_holes", "marts.unattributed"]
+WHOLE_TABLES = ["core.model_lineage", "core.model_attribution", *FUNDING_MART_COLUMNS]
+
+
+# Every input of the marts besides the core tables, by kind: what a refresh fingerprints (a change
+# means every mart is rebuilt). `code` is the source of what computes and gates them.
+INPUT_FILES = {
+    "registry": sorted(REGISTRY_DIR.glob("*.csv")),
+    "arena model overrides": [OVERRIDES_PATH],
+    "funding provenance": [PROVENANCE_PATH],
+    # what computes and gates them: these modules and every project module they import
+    "code": code_files("marts.build", "marts.checks", "engine.marts"),
+}
+
+
+@dataclass(frozen=True)
+class MartInputs:
+    core: dict[str, pl.DataFrame]  # core table name -> its published rows
+    registry: Registry
+    pairs: list[tuple[str, str]] = field(default_factory=gap_pairs)
+    # what each funding series derives from (data/funding/crosswalk/provenance.csv)
+    funding_provenance: pl.DataFrame = field(default_factory=load_provenance)
+
+
+def model_lineage(boards: list[pl.DataFrame], facts: list[pl.DataFrame], registry: Registry) -> pl.DataFrame:
+    """core.model_lineage: one model graph over every board, resolved once per model."""
+    return resolve_lineage(pl.concat(facts, how="diagonal_relaxed"), reported_edges(boards), registry)
+
+
+def snapshot_marts(board: pl.DataFrame, inputs: MartInputs, attribution: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The marts of SNAPSHOT_MARTS for the snapshots in `board` (any subset of a leaderboard's
+    snapshots: each row of these marts depends on its own snapshot and the models' attribution only).
+    `attribution` covers every model of the leaderboard."""
+    leaderboard = board["leaderboard"][0]
+    benchmarks = [b for b in BENCHMARKS.get(leaderboard, []) if b in board.columns]
+    wide = gaps.wide_attribution(attribution)
+    scored = gaps.attributed_board(board, wide)
+    scopes = gaps.scoped(board)
+    fine = gaps.fine_groups(scored, wide, ["score", *benchmarks])
+    top = gaps.ranked(board, scopes)
+    return {
+        "marts.model_scores": gaps.model_scores(scored, wide),
+        "marts.country_frontier": gaps.country_frontier(fine, wide, scopes),
+        "marts.topn_share": gaps.topn_share(top, attribution),
+        "marts.benchmark_gap": gaps.benchmark_gap(fine, wide, scopes, benchmarks, inputs.pairs) if benchmarks else None,
+        "marts.size_gap": gaps.size_gap(fine, wide, scopes, inputs.pairs),
+        "marts.attribution_coverage": gaps.attribution_coverage(fine, top, attribution),
+    }
+
+
+def series_marts(
+    history: pl.DataFrame, frontier: pl.DataFrame, inputs: MartInputs, attribution: pl.DataFrame, facts: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """The marts of SERIES_MARTS for one leaderboard: they follow its whole history. `history` is
+    its board over every snapshot (the HISTORY_COLUMNS suffice), `frontier` its whole
+    marts.country_frontier."""
+    wide = gaps.wide_attribution(attribution)
+    gap = gaps.gaps_with_lag(frontier, inputs.pairs)
+    top = gaps.ranked(history, ["all"])
+    return {
+        "marts.gap": gap,
+        "marts.gap_trend": gaps.gap_trend(gap),
+        "marts.snapshot_holes": gaps.snapshot_holes(history),
+        "marts.unattributed": gaps.unattributed(gaps.attributed_board(history, wide), top, attribution, facts),
+    }
+
+
+def board_marts(
+    board: pl.DataFrame, inputs: MartInputs, lineage: pl.DataFrame, facts: pl.DataFrame | None = None
+) -> dict[str, pl.DataFrame]:
+    """Every leaderboard mart of one board (one leaderboard); `lineage` is core.model_lineage."""
+    facts = model_facts(board) if facts is None else facts
+    attribution = attribute_models(board, inputs.registry, lineage, facts)
+    per_snapshot = snapshot_marts(board, inputs, attribution)
+    series = series_marts(board, per_snapshot["marts.country_frontier"], inputs, attribution, facts)
+    return {"core.model_attribution": attribution, **per_snapshot, **series}
+
+
+def make_board(core_table: str, entries: pl.DataFrame, core: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The board of `core_table`'s published rows `entries` (all of them, or a few snapshots': a
+    board row depends on its own snapshot and, for the Arena, on the whole catalog in `core`)."""
+    if "leaderboard" not in entries.columns:
+        entries = entries.with_columns(pl.lit(core_table).alias("leaderboard"))  # one load per date
+    return BOARDS[core_table](one_load_per_snapshot(entries), core)
+
+
+def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    per_table: dict[str, list[pl.DataFrame]] = {table: [] for table in LEADERBOARD_TABLES}
+    boards = [
+        make_board(core_table, entries, inputs.core)
+        for core_table in BOARDS
+        if (entries := inputs.core.get(core_table)) is not None and not entries.is_empty()
+    ]
+    facts = [model_facts(board) for board in boards]
+    if boards:
+        per_table["core.model_lineage"].append(lineage := model_lineage(boards, facts, inputs.registry))
+    for board, board_facts in zip(boards, facts, strict=True):
+        for table, frame in board_marts(board, inputs, lineage, board_facts).items():
+            if frame is not None and not frame.is_empty():
+                per_table[table].append(frame.select(MART_COLUMNS[table]))
+    return {
+        table: pl.concat(frames, how="vertical_relaxed") if frames else _empty(table)
+        for table, frames in per_table.items()
+    }
+
+
+def _empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.Null for c in MART_COLUMNS[table]})
+
+
+MART_BUILDERS: list[Callable[[MartInputs, dict[str, pl.DataFrame]], dict[str, pl.DataFrame]]] = [
+    leaderboard_marts,
+    funding_marts,  # after the leaderboard marts: marts.race_by_year reads marts.gap
+]
+
+
+def build_marts(inputs: MartInputs) -> dict[str, pl.DataFrame]:
+    built: dict[str, pl.DataFrame] = {}
+    for builder in MART_BUILDERS:
+        built.update(builder(inputs, built))
+    return {table: frame.select(MART_COLUMNS[table]) for table, frame in built.items()}

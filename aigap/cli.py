@@ -97,7 +97,7 @@ def shown(text: str) -> str:
 
 
 def print_summary(summary) -> None:
-    from common.boards import leaderboard
+    from datasets import leaderboard
     from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, lag_phrase
     from warehouse import store
 

@@ -5,7 +5,7 @@ Board columns (a board may lack the optional ones):
 - publisher, publisher_alias_type       who published it, and which registry aliases name them
 - official_provider, merged, flagged    filter flags (false when the leaderboard has none)
 - params_b, architecture, base_model, model_type                   (optional)
-- one column per benchmark in BENCHMARKS[leaderboard]              (optional)
+- one column per benchmark in its Leaderboard's `benchmarks`         (optional)
 
 Dedupe rule: a model evaluated in several precisions or at several revisions in one snapshot
 counts once, with its best score; ties go to the official provider's entry, then to the
@@ -15,6 +15,7 @@ votes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,26 +29,28 @@ class Leaderboard:
     unit: str  # the unit of a score and of a gap, written after a number ("36 Elo")
     scale: str  # what the score is, for an axis title
     decimals: int  # how precisely a gap is worth quoting
+    benchmarks: tuple[str, ...] = ()  # the board columns holding per-benchmark scores
 
 
-# The unit of every leaderboard's scores, declared once: the Arena's are Elo ratings (only
-# differences mean something), the Open LLM boards' an average of benchmark scores on 0-100.
-LEADERBOARDS = {
-    "arena-text": Leaderboard("Chatbot Arena (text)", "Elo", "Arena score (Elo)", 0),
-    "open-llm-v2": Leaderboard("Open LLM Leaderboard v2", "points", "average of 6 benchmark scores, 0-100 points", 2),
-    "open-llm-v1": Leaderboard("Open LLM Leaderboard v1", "points", "average of 6 benchmark scores, 0-100 points", 2),
-}
+def undeclared(name: str) -> Leaderboard:
+    """A leaderboard no dataset declares: it says so rather than guess a unit."""
+    return Leaderboard(name, "score points", f"{name} score (unit not declared)", 2)
 
 
-def leaderboard(name: str) -> Leaderboard:
-    """The declared facts of a leaderboard; one not declared yet says so rather than guess a unit."""
-    return LEADERBOARDS.get(name) or Leaderboard(name, "score points", f"{name} score (unit not declared)", 2)
+@dataclass(frozen=True)
+class Board:
+    """How a core table becomes a board (the columns above) for the marts."""
+
+    # (the table's rows of one load per snapshot, every core table) -> the board
+    build: Callable[[pl.DataFrame, dict[str, pl.DataFrame]], pl.DataFrame]
+    # other core tables it reads whole: a change there changes every snapshot of the board
+    reads: tuple[str, ...] = ()
+    # the columns its history needs (the dedupe rule's score and tie-breaks, the model facts, the top
+    # 100 of each snapshot): an incremental refresh reads only these for every snapshot and every
+    # column for the snapshots it recomputes; None reads the table whole (a small table)
+    history_columns: tuple[str, ...] | None = None
 
 
-BENCHMARKS = {
-    "open-llm-v2": ["ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro"],
-    "open-llm-v1": ["arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k"],
-}
 FLAGS = ["official_provider", "merged", "flagged"]
 
 
@@ -87,19 +90,3 @@ def one_row_per_model(board: pl.DataFrame, tie_breaks: list[str] | None = None) 
     )
     keep = ~repeated | pl.int_range(0, len(board), dtype=pl.UInt32).is_in(best.implode())
     return board.filter(keep)
-
-
-def open_llm_v2_board(entries: pl.DataFrame) -> pl.DataFrame:
-    """Open LLM Leaderboard v2, scored by the leaderboard average of its six benchmarks.
-
-    `entries`: published core.open_llm_v2_entries rows of one load per snapshot date."""
-    board = entries.select(
-        pl.lit("open-llm-v2").alias("leaderboard"),
-        "snapshot_date", "load_id", "model_id",
-        pl.col("average").alias("score"),
-        pl.col("namespace").alias("publisher"),
-        pl.lit("hf_namespace").alias("publisher_alias_type"),
-        *(pl.col(flag).fill_null(False) for flag in FLAGS),
-        "params_b", "architecture", "base_model", "model_type", *BENCHMARKS["open-llm-v2"], "revision_sha",
-    )  # fmt: skip
-    return one_row_per_model(board).drop("revision_sha")

@@ -59,8 +59,22 @@ class GateContext:
     previous_rows: int | None = None
 
 
+@dataclass(frozen=True)
+class Credit:
+    """Who publishes a source's data and under which licence: the credit a chart or a quoted number
+    carries. The licence is worded as data/README.md records it (tests/test_charts.py checks)."""
+
+    data: str  # what the data is and who publishes it
+    via: str  # where aigap's copy comes from
+    licence: str  # as data/README.md records it
+
+    def line(self) -> str:
+        return f"{self.data}, via {self.via} ({self.licence})"
+
+
 class Source(ABC):
     name: ClassVar[str]
+    credit: ClassVar[Credit]
     leaderboard: ClassVar[str | None] = None  # the leaderboard this source feeds, if any
     core_table: ClassVar[str]
     description: ClassVar[str] = ""

@@ -14,9 +14,8 @@ from pathlib import Path
 import polars as pl
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from common.boards import leaderboard
 from common.settings import cache_dir, reports_dir
-from datasets.credits import credit_line
+from datasets import credit_line, leaderboard
 from reports import charts
 from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown, top100_shares
 from warehouse import store

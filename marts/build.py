@@ -14,10 +14,11 @@ import polars as pl
 from attribution.attribute import attribute_models, model_facts
 from attribution.lineage import LINEAGE_COLUMNS, reported_edges, resolve_lineage
 from attribution.registry import Registry
-from common.boards import BENCHMARKS, one_load_per_snapshot, open_llm_v2_board
+from common.boards import one_load_per_snapshot
 from common.cache import code_files
 from common.settings import REGISTRY_DIR, gap_pairs
-from datasets.arena.parse import OVERRIDES_PATH, arena_board, load_model_overrides
+from datasets import boards, leaderboard
+from datasets.arena.parse import OVERRIDES_PATH
 from datasets.funding.marts import (
     FUNDING_MART_COLUMNS,
     FUNDING_TABLE,
@@ -25,34 +26,17 @@ from datasets.funding.marts import (
     funding_marts,
     load_provenance,
 )
-from datasets.open_llm.v1 import open_llm_v1_board
 from marts import gaps
 
-# core table of a leaderboard -> its board (common/boards.py contract); a board builder gets
-# the table's rows of one load per snapshot, and every core table (the Arena reads its catalog).
-BOARDS: dict[str, Callable[[pl.DataFrame, dict[str, pl.DataFrame]], pl.DataFrame]] = {
-    "core.open_llm_v2_entries": lambda entries, core: open_llm_v2_board(entries),
-    "core.open_llm_v1_entries": lambda entries, core: open_llm_v1_board(entries),
-    "core.arena_entries": lambda entries, core: arena_board(entries, core["core.arena_models"], load_model_overrides()),
-}
+# core table of a leaderboard -> its board (declared by its dataset: datasets/<family>/board.py)
+BOARDS = boards()
 # the other core tables a board reads whole (a change there changes every snapshot of the board)
-BOARD_READS = {"core.arena_entries": ["core.arena_models"]}
+BOARD_READS = {table: list(board.reads) for table, board in BOARDS.items() if board.reads}
 BOARD_READS_ALL = sorted({table for tables in BOARD_READS.values() for table in tables})
 # engine/marts.py reads these tables
-CORE_TABLES = [*BOARDS, "core.arena_models", FUNDING_TABLE]
-# The columns of a board's core table that its history needs: the dedupe rule (score and tie-breaks),
-# the model facts (publisher, architecture, base model, type) and the top 100 of each snapshot.
-# An incremental refresh reads only these for every snapshot, and every column for the snapshots
-# it recomputes; a table not named here is read whole (the Arena's tables are small).
-HISTORY_COLUMNS = {
-    "core.open_llm_v2_entries": [
-        "load_id", "snapshot_date", "model_id", "namespace", "revision_sha", "model_type", "architecture",
-        "base_model", "average", "official_provider",
-    ],
-    "core.open_llm_v1_entries": [
-        "load_id", "snapshot_date", "model_id", "namespace", "revision_sha", "model_type", "architecture", "average",
-    ],
-}  # fmt: skip
+CORE_TABLES = [*BOARDS, *BOARD_READS_ALL, FUNDING_TABLE]
+# The columns of a board's core table that its history needs; a table not named here is read whole.
+HISTORY_COLUMNS = {table: list(board.history_columns) for table, board in BOARDS.items() if board.history_columns}
 
 # Derived table -> the columns it publishes, in order (matches warehouse/migrations).
 MART_COLUMNS = {
@@ -142,8 +126,7 @@ def snapshot_marts(board: pl.DataFrame, inputs: MartInputs, attribution: pl.Data
     """The marts of SNAPSHOT_MARTS for the snapshots in `board` (any subset of a leaderboard's
     snapshots: each row of these marts depends on its own snapshot and the models' attribution only).
     `attribution` covers every model of the leaderboard."""
-    leaderboard = board["leaderboard"][0]
-    benchmarks = [b for b in BENCHMARKS.get(leaderboard, []) if b in board.columns]
+    benchmarks = [b for b in leaderboard(board["leaderboard"][0]).benchmarks if b in board.columns]
     wide = gaps.wide_attribution(attribution)
     scored = gaps.attributed_board(board, wide)
     scopes = gaps.scoped(board)
@@ -192,7 +175,7 @@ def make_board(core_table: str, entries: pl.DataFrame, core: dict[str, pl.DataFr
     board row depends on its own snapshot and, for the Arena, on the whole catalog in `core`)."""
     if "leaderboard" not in entries.columns:
         entries = entries.with_columns(pl.lit(core_table).alias("leaderboard"))  # one load per date
-    return BOARDS[core_table](one_load_per_snapshot(entries), core)
+    return BOARDS[core_table].build(one_load_per_snapshot(entries), core)
 
 
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

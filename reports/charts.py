@@ -3,8 +3,8 @@ chart out. `render` turns a chart into SVG and PNG offline (vl-convert: no brows
 and `interactive_html` into one self-contained page for analysts (tooltips, zoom; no CDN).
 
 Every chart states its answer in the title (computed from the data), the unit on the axis (from
-common.boards.LEADERBOARDS), the date the data is as of, and a source line naming the data and
-its licence (from datasets.credits). Lines break where a series has a hole.
+datasets.leaderboards()), the date the data is as of, and a source line naming the data and
+its licence (each source's `credit`). Lines break where a series has a hole.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import altair as alt
 import polars as pl
 
 from common import cache as cache_files
-from common.boards import LEADERBOARDS, leaderboard
+from datasets import leaderboard, leaderboards
 from datasets.funding.parse import usd_billions
 from marts.gaps import HOLE_DAYS, snapshot_holes
 from reports.wording import COUNTRY_NAMES, country_name, coverage_phrase, lag_phrase
@@ -43,8 +43,8 @@ MODE_STYLE = {
 
 
 def board_order(name: str) -> tuple[int, str]:
-    """Leaderboards in the order they are declared (common.boards.LEADERBOARDS), others after."""
-    declared = list(LEADERBOARDS)
+    """Leaderboards in the order they are declared (datasets.leaderboards()), others after."""
+    declared = list(leaderboards())
     return (declared.index(name) if name in declared else len(declared), name)
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from common.boards import leaderboard
+from datasets import leaderboard
 from marts.gaps import TREND_WINDOWS
 from reports.charts import HEADLINE_MODE, MODES, board_order
 from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, in_prose, lag_phrase

@@ -24,7 +24,7 @@ from common.gate import GatePlan
 from common.settings import DATA_DIR
 from datasets.arena import checks as suite
 from datasets.arena.parse import CATALOG, normalise_table
-from datasets.base import GateContext, ParsedSnapshot, SnapshotRef, Source
+from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, Source
 from datasets.files import dated, discover_files, read_bytes
 
 ENTRIES_TABLE = "core.arena_entries"
@@ -44,6 +44,11 @@ def half_of_previous(context: GateContext) -> int:
 
 class ArenaArchive(Source):
     name = "arena-archive"
+    credit = Credit(
+        "LMSYS / LMArena Chatbot Arena text leaderboard",
+        "scrapes in fboulnois/llm-leaderboard-csv and the Hugging Face Space lmarena-ai/chatbot-arena-leaderboard",
+        "repo MPL-2.0; the Space says apache-2.0",
+    )
     leaderboard = "arena-text"
     core_table = ENTRIES_TABLE
     description = "Chatbot Arena text leaderboard, archived tables (2023-06 to 2025-08)"

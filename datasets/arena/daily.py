@@ -34,7 +34,7 @@ from common.gate import GatePlan
 from common.settings import DATA_DIR
 from datasets.arena import checks as suite
 from datasets.arena.parse import normalise_daily_json
-from datasets.base import GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source, local_path
+from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source, local_path
 from datasets.files import Discovery, dated, discover_files, read_bytes
 
 FILE_NAME = "text.json"
@@ -70,6 +70,9 @@ def lookback_days() -> int:
 
 class ArenaDaily(Source):
     name = "arena-daily"
+    credit = Credit(
+        "Arena AI text leaderboard (arena.ai)", "daily JSON in oolong-tea-2026/arena-ai-leaderboards", "MIT"
+    )
     leaderboard = "arena-text"
     core_table = "core.arena_entries"
     description = "Arena text leaderboard, daily JSON feed (2026 on; bundled 2026-03-19 to 04-08)"

@@ -21,7 +21,7 @@ from common.dates import snapshot_date_from_name
 from common.gate import GatePlan
 from datasets.arena import checks as arena_suite
 from datasets.arena.archive import half_of_previous, parse_arena_csv
-from datasets.base import GateContext, ParsedSnapshot, SnapshotRef, Source
+from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, Source
 
 # The only files of the Space aigap ever requests.
 SPACE_TABLE = re.compile(r"^leaderboard_table_\d{8}\.csv$")
@@ -29,6 +29,11 @@ SPACE_TABLE = re.compile(r"^leaderboard_table_\d{8}\.csv$")
 
 class ArenaSpace(Source):
     name = "arena-space"
+    credit = Credit(
+        "LMSYS / LMArena Chatbot Arena",
+        "the Hugging Face Space lmarena-ai/chatbot-arena-leaderboard",
+        "the Space says apache-2.0",
+    )
     leaderboard = "arena-text"
     core_table = "core.arena_entries"
     description = "Chatbot Arena, the Space lmarena-ai/chatbot-arena-leaderboard's table files"

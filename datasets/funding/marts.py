@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from common.boards import leaderboard
 from common.settings import HEADLINE_PAIR as DEFAULT_PAIR
+from datasets import leaderboard
 from datasets.funding.parse import ADDITIVE_KINDS, CROSSWALK_DIR, MONEY_UNITS, WORLD, usd_billions
 
 SERIES = ["source", "series", "metric", "segment", "unit", "price_basis"]

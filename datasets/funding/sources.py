@@ -31,7 +31,7 @@ import polars as pl
 from common.csvio import read_csv_text
 from common.errors import SnapshotRejected
 from common.gate import GatePlan
-from datasets.base import GateContext, ParsedSnapshot, SnapshotRef, Source, local_path
+from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, Source, local_path
 from datasets.files import discover_files, read_bytes
 from datasets.funding import feeds
 from datasets.funding.checks import FundingContext, observations_plan
@@ -136,6 +136,11 @@ class OWIDFeed(FundingSource):
 
 class AIIndex(OWIDFeed):
     name = "funding-ai-index"
+    credit = Credit(
+        "Stanford AI Index (Quid) private investment in AI",
+        "Our World in Data",
+        "OWID CC BY 4.0; upstream AI Index CC BY-ND 4.0",
+    )
     description = "Stanford AI Index (Quid) private investment and newly funded AI companies, via OWID"
     folder = "ai_index_owid"
     earliest_year = 2013
@@ -146,6 +151,7 @@ class AIIndex(OWIDFeed):
 
 class CSET(OWIDFeed):
     name = "funding-cset"
+    credit = Credit("CSET estimated private investment in AI", "Our World in Data", "OWID CC BY 4.0")
     description = "CSET estimated private investment in AI by country, via OWID"
     folder = "cset_owid"
     earliest_year = 2014
@@ -156,6 +162,11 @@ class CSET(OWIDFeed):
 
 class ETO(FundingSource):
     name = "funding-eto"
+    credit = Credit(
+        "ETO Country Activity Tracker (CSET)",
+        "an export in kenobijr/global_ai_activity",
+        "CC BY 4.0 per OWID, CC BY-NC 4.0 per the host repo",
+    )
     description = "ETO Country Activity Tracker: estimated and disclosed AI investment by country and AI field"
     folder = "eto_country_activity_tracker"
     earliest_year = 2014
@@ -168,6 +179,11 @@ class ETO(FundingSource):
 
 class OECDVentureCapital(FundingSource):
     name = "funding-oecd-vc"
+    credit = Credit(
+        "OECD.AI venture capital in AI (Preqin data)",
+        "an export in Penglianfeng/AI-Competitiveness-Modeling-ICM2026",
+        "OECD.AI; Preqin data, attribute",
+    )
     description = "OECD.AI venture capital in AI (Preqin): all AI, generative AI, AI compute"
     folder = "oecd_ai_vc_preqin"
     earliest_year = 2012
@@ -197,6 +213,11 @@ class OECDVentureCapital(FundingSource):
 
 class PublishedFigures(FundingSource):
     name = "funding-published"
+    credit = Credit(
+        "figures published in reports (CB Insights, AI Index, OECD, ...)",
+        "data/funding/published, one source URL per figure",
+        "per source",
+    )
     description = "Figures published only in reports (CB Insights, AI Index headlines, OECD, MacroPolo ...)"
     folder = "published"
     earliest_year = 2010

@@ -25,7 +25,7 @@ from common import http, hub
 from common.gate import GatePlan
 from common.http import FetchError
 from common.parquetio import read_parquet_text
-from datasets.base import GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source
+from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, SnapshotUnavailable, Source
 from datasets.open_llm import v1 as open_llm_v1
 from datasets.open_llm import v1_checks as v1_suite
 from datasets.open_llm import v2 as open_llm_v2
@@ -83,6 +83,11 @@ class HubParquetDataset(Source):
 
 class OpenLLMv2Hub(HubParquetDataset):
     name = "open-llm-v2-hub"
+    credit = Credit(
+        "Hugging Face Open LLM Leaderboard v2",
+        "the Hub dataset open-llm-leaderboard/contents",
+        "licence as stated on the dataset's Hub page, not recorded by aigap",
+    )
     leaderboard = "open-llm-v2"
     core_table = "core.open_llm_v2_entries"
     description = "Open LLM Leaderboard v2, the Hub dataset open-llm-leaderboard/contents, by revision"
@@ -93,6 +98,11 @@ class OpenLLMv2Hub(HubParquetDataset):
 
 class OpenLLMv1Hub(HubParquetDataset):
     name = "open-llm-v1-hub"
+    credit = Credit(
+        "Hugging Face Open LLM Leaderboard v1",
+        "the Hub dataset open-llm-leaderboard-old/contents",
+        "licence as stated on the dataset's Hub page, not recorded by aigap",
+    )
     leaderboard = "open-llm-v1"
     core_table = "core.open_llm_v1_entries"
     description = "Open LLM Leaderboard v1, the Hub dataset open-llm-leaderboard-old/contents, by revision"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from common.boards import one_row_per_model
 from common.numbers import reject_comma_numbers
 from datasets.open_llm.columns import boolean_column, date_column, model_type_column
 from datasets.open_llm.v2 import Variant, detect_variant
@@ -123,21 +122,3 @@ def normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     )
     ignored = sorted(set(raw.columns) - variant.required)
     return frame.select(list(SCHEMA)), {"header_variant": variant.name, "ignored_columns": ignored}
-
-
-def open_llm_v1_board(entries: pl.DataFrame) -> pl.DataFrame:
-    """One row per model per v1 snapshot, scored by the leaderboard average (common/boards.py
-    contract); precisions/revisions of one model count once (its best), as for v2.
-
-    `entries` are published core.open_llm_v1_entries rows.
-    """
-    board = entries.filter(pl.col("average").is_not_null()).select(
-        pl.lit(LEADERBOARD).alias("leaderboard"),
-        "snapshot_date", "load_id", "model_id",
-        pl.col("average").alias("score"),
-        pl.col("namespace").alias("publisher"),
-        pl.lit("hf_namespace").alias("publisher_alias_type"),
-        pl.col("merged").fill_null(False), pl.col("flagged").fill_null(False),
-        "params_b", "architecture", "model_type", *BENCHMARKS, "revision_sha",
-    )  # fmt: skip
-    return one_row_per_model(board).drop("revision_sha")

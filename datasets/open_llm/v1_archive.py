@@ -12,7 +12,7 @@ from common.csvio import read_csv_text
 from common.dates import snapshot_date_from_name
 from common.gate import GatePlan
 from common.settings import DATA_DIR
-from datasets.base import GateContext, ParsedSnapshot, SnapshotRef, Source
+from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, Source
 from datasets.files import dated, discover_files, read_bytes
 from datasets.open_llm import v1_checks as suite
 from datasets.open_llm.v1 import normalise
@@ -21,6 +21,7 @@ from datasets.open_llm.v2_checks import SnapshotContext
 
 class OpenLLMv1Archive(Source):
     name = "open-llm-v1-archive"
+    credit = Credit("Hugging Face Open LLM Leaderboard v1", "scrapes in fboulnois/llm-leaderboard-csv", "repo MPL-2.0")
     leaderboard = "open-llm-v1"
     core_table = "core.open_llm_v1_entries"
     description = "Open LLM Leaderboard v1, archived CSV snapshots (2024-06, 2024-07)"

@@ -13,7 +13,7 @@ from common.csvio import read_csv_text
 from common.dates import snapshot_date_from_name
 from common.gate import GatePlan
 from common.settings import DATA_DIR
-from datasets.base import GateContext, ParsedSnapshot, SnapshotRef, Source
+from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, Source
 from datasets.files import dated, discover_files, read_bytes
 from datasets.open_llm import v2_checks as suite
 from datasets.open_llm.v2 import normalise
@@ -21,6 +21,11 @@ from datasets.open_llm.v2 import normalise
 
 class OpenLLMv2Archive(Source):
     name = "open-llm-v2-archive"
+    credit = Credit(
+        "Hugging Face Open LLM Leaderboard v2",
+        "daily scrapes in fboulnois/llm-leaderboard-csv and the leaderboard's API table in pimpale/foo",
+        "repo MPL-2.0; the API table copy has no licence file",
+    )
     leaderboard = "open-llm-v2"
     core_table = "core.open_llm_v2_entries"
     description = "Open LLM Leaderboard v2, archived CSV snapshots (2024-07 to 2025-03)"

@@ -20,7 +20,9 @@ from datetime import date
 from pathlib import Path
 
 from aigap.bytecode import ensure_compiled
-from common.settings import WAREHOUSE_ENV, warehouse_path
+from common.settings import WAREHOUSE_ENV, SettingError, check_all, warehouse_path
+
+SETTING_ERROR = 4  # exit code: a setting aigap cannot use (the message names it); nothing was started
 
 # No telemetry from a pipeline that runs offline and on schedules.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -79,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     summary = run_summary(state)
     if isinstance(summary, BaseException):
-        from warehouse.store import WarehouseBusy
+        from warehouse.lock import WarehouseBusy
 
         if isinstance(summary, WarehouseBusy):
             print(f"\naigap: {summary}", file=sys.stderr)
@@ -99,7 +101,7 @@ def shown(text: str) -> str:
 def print_summary(summary) -> None:
     from datasets import leaderboard
     from reports.wording import AT_LEAST, AT_LEAST_MEANS, coverage_phrase, lag_phrase
-    from warehouse import store
+    from warehouse import connection
 
     print(f"\naigap run -> {summary.warehouse}")
     counts = summary.counts()
@@ -127,7 +129,7 @@ def print_summary(summary) -> None:
         for reason in summary.marts.reasons:
             print(f"  - {reason}")
     path = Path(summary.warehouse)
-    with store.connect(path, read_only=True) as con:
+    with connection.connect(path, read_only=True) as con:
         latest = con.execute(
             """
             SELECT g.leaderboard, g.snapshot_date, g.attribution, g.leader, g.leader_score, g.follower,
@@ -156,9 +158,9 @@ def print_funding_headline(path: Path) -> None:
     """The latest year of each funding feed's US/China ratio (latest edition, whole market). A feed
     that republishes an estimate already printed (the same upstream, marts.funding_provenance) says
     so: it is the same estimate again, not a second source agreeing."""
-    from warehouse import store
+    from warehouse import connection
 
-    with store.connect(path, read_only=True) as con:
+    with connection.connect(path, read_only=True) as con:
         rows = con.execute(
             """
             SELECT g.source, g.metric, g.year, g.edition, g.value_a, g.value_b, g.ratio, g.unit, g.price_basis,
@@ -191,10 +193,10 @@ def print_funding_headline(path: Path) -> None:
 
 def ledger_status(warehouse: Path) -> dict:
     """The load ledger per source, as one JSON-ready object."""
-    from warehouse import store
+    from warehouse import connection
 
-    with store.connect(warehouse, read_only=True) as con:
-        rows = store.read_table(
+    with connection.connect(warehouse, read_only=True) as con:
+        rows = connection.read_table(
             con,
             "SELECT source, snapshot_key, snapshot_date, status, rows_published, reasons, load_id, raw_path, "
             "finished_at, superseded_by FROM meta.loads ORDER BY source, snapshot_date, snapshot_key, finished_at",
@@ -256,11 +258,11 @@ def ledger_status(warehouse: Path) -> dict:
 def readable_runs(warehouse: Path) -> list[dict] | None:
     """The runs `aigap sql --as-of` can read (a DuckLake's recorded runs whose snapshot is kept),
     newest first; None for a plain DuckDB file (it keeps no snapshots)."""
-    from warehouse import history, lake, store
+    from warehouse import connection, history, lake
 
     if lake.is_plain(warehouse):
         return None
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         runs = history.runs(con)
     return [
         {"run_id": r.run_id, "finished_at": r.finished_at.isoformat() if r.finished_at else None, "state": r.state,
@@ -317,7 +319,7 @@ def sql_command(
     warehouse: Path, as_of: str | None, passthrough: list[str], query: str | None = None
 ) -> tuple[list[str], str | None]:
     """The pinned duckdb CLI's command line for `aigap sql`, and what --as-of resolved to."""
-    from warehouse import history, lake, store
+    from warehouse import connection, history, lake
 
     cli = str(Path(sys.executable).with_name("duckdb"))
     if lake.is_plain(warehouse):
@@ -331,7 +333,7 @@ def sql_command(
     the_lake = lake.lake_for(warehouse)
     snapshot, said = None, None
     if as_of:
-        with store.connect(warehouse, read_only=True) as con:
+        with connection.connect(warehouse, read_only=True) as con:
             snapshot, said = history.resolve(con, as_of)
     elif the_lake.sqlite_file is not None and not the_lake.sqlite_file.exists():
         raise FileNotFoundError(f"no warehouse at {the_lake.sqlite_file}: run `aigap run` first")
@@ -358,13 +360,13 @@ def cmd_sql(args: argparse.Namespace, passthrough: list[str]) -> int:
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
-    from warehouse import history, lake, store
+    from warehouse import connection, history, lake
 
     path = warehouse_path(args.warehouse)
     if lake.is_plain(path):
         print(f"aigap expire: {path} is a plain DuckDB file: it keeps no snapshots", file=sys.stderr)
         return 2
-    with store.connect(path, read_only=args.dry_run) as con:
+    with connection.connect(path, read_only=args.dry_run) as con:
         plan = history.plan_expiry(con, args.keep_days, run_days=args.run_days)
         if not args.dry_run:
             history.expire(con, plan)
@@ -377,13 +379,13 @@ def cmd_expire(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from warehouse import lake, store
+    from warehouse import connection, lake, schema
     from warehouse.convert import convert
 
     target = warehouse_path(args.warehouse)
     if args.source is None:  # bring the warehouse itself to the current schema
-        with store.connect(target) as con:
-            applied = store.migrate(con)
+        with connection.connect(target) as con:
+            applied = schema.migrate(con)
         print(f"{target}: " + (f"applied {', '.join(applied)}" if applied else "already at the current schema"))
         return 0
     source = Path(args.source).expanduser().resolve()
@@ -507,13 +509,19 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "passthrough", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:  # every setting read once, before anything starts
+        check_all()
+        warehouse_path(getattr(args, "warehouse", None))
+    except SettingError as exc:
+        print(f"aigap: {exc}", file=sys.stderr)
+        return SETTING_ERROR
     if getattr(args, "passthrough", False):
         return args.handler(args, extra)  # `aigap sql` imports neither Prefect nor GX
     ensure_compiled()  # before Prefect is imported or its server started
     try:
         return args.handler(args)
     except Exception as exc:
-        from warehouse.store import WarehouseBusy
+        from warehouse.lock import WarehouseBusy
 
         if isinstance(exc, WarehouseBusy):
             print(f"aigap: {exc}", file=sys.stderr)

@@ -15,31 +15,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse import lake, store
+from common import settings
+from warehouse import connection, lake, schema
 
 
 def team_setup(warehouse: Path) -> list[str]:
     """Check the team settings, create or migrate the shared lake, and say what every worker sets."""
-    import os
 
-    catalog = os.environ.get(lake.CATALOG_ENV, "")
-    data_path = os.environ.get(lake.DATA_PATH_ENV, "")
+    catalog = settings.catalog() or ""
+    data_path = settings.data_path() or ""
     if not catalog.startswith("postgres:"):
         raise ValueError(
-            f"set ${lake.CATALOG_ENV} to the PostgreSQL catalog, e.g. "
-            f"{lake.CATALOG_ENV}='postgres:dbname=aigap host=db.example user=aigap' (create the database first)"
+            f"set ${settings.CATALOG_ENV} to the PostgreSQL catalog, e.g. "
+            f"{settings.CATALOG_ENV}='postgres:dbname=aigap host=db.example user=aigap' (create the database first)"
         )
     if not data_path:
-        raise ValueError(f"set ${lake.DATA_PATH_ENV} to the folder every worker mounts (or an s3:// prefix)")
+        raise ValueError(f"set ${settings.DATA_PATH_ENV} to the folder every worker mounts (or an s3:// prefix)")
     the_lake = lake.lake_for(warehouse)
-    with store.connect(warehouse) as con:
-        applied = store.migrate(con)
+    with connection.connect(warehouse) as con:
+        applied = schema.migrate(con)
     return [
         f"warehouse: {the_lake.describe()}: "
         + (f"applied migrations {', '.join(applied)}" if applied else "already at the current schema"),
         "every worker's environment needs:",
-        f"  {lake.CATALOG_ENV}={catalog}",
-        f"  {lake.DATA_PATH_ENV}={data_path}",
+        f"  {settings.CATALOG_ENV}={catalog}",
+        f"  {settings.DATA_PATH_ENV}={data_path}",
         "  PREFECT_API_URL=<this server's API URL>",
         f"  {'AIGAP_WAREHOUSE'}=<a folder of its own>/aigap.ducklake  (its staging, reports and raw landing)",
     ]

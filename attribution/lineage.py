@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from attribution.contract import MODEL_LINEAGE
 from attribution.registry import Registry
 
 MAX_HOPS = 50  # base-model chains are short; anything longer is a data error
@@ -50,15 +51,8 @@ UNRESOLVED = "unattributed"
 GRAPH_METHODS = (ROOT, CHAIN, CURATED)  # resolved through the model graph
 METHODS = (*GRAPH_METHODS, ARCHITECTURE, UNRESOLVED)
 
-LINEAGE_COLUMNS = [
-    "model_key", "model_id", "leaderboards", "publisher_org_id", "root_model", "org_id", "organisation",
-    "country", "method", "hops", "curated_edges", "lineage_path", "evidence",
-]  # fmt: skip
-LINEAGE_SCHEMA = {
-    **{c: pl.Utf8 for c in LINEAGE_COLUMNS},
-    "hops": pl.Int64,
-    "curated_edges": pl.Int64,
-}
+LINEAGE_COLUMNS = MODEL_LINEAGE.column_names
+LINEAGE_SCHEMA = MODEL_LINEAGE.polars_schema()
 
 
 def model_key(model_id: pl.Expr | str):

@@ -2,8 +2,8 @@
 
 The storage work of runs, without Prefect or the gates (whose cost does not depend on the storage):
 real Open LLM v2 snapshots (the bundled archive, parsed by its source adapter) published one by one
-through store.publish, the marts (computed once, by the real transforms) written by
-store.replace_tables, the run recorded by store.save_run. Timed per kind of run:
+through publishing.publish, the marts (computed once, by the real transforms) written by
+publishing.replace_tables, the run recorded by runs.save_run. Timed per kind of run:
 
 - backfill: every bundled snapshot, then marts and the run record;
 - incremental: one new snapshot (a bundled one replayed under a later date), marts, run record;
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from datasets import registry  # noqa: E402
 from engine.marts import read_inputs  # noqa: E402
 from marts.build import build_marts  # noqa: E402
-from warehouse import history, lake, store  # noqa: E402
+from warehouse import connection, history, lake, ledger, lock, publishing, runs, schema  # noqa: E402
 
 SOURCE = "open-llm-v2-archive"
 TABLE = "core.open_llm_v2_entries"
@@ -57,18 +57,18 @@ def publish(warehouse: Path, key: str, day, frame: pl.DataFrame, n: int) -> None
         pl.lit(load_id).alias("load_id"), pl.lit(SOURCE).alias("source"), pl.lit(key).alias("snapshot_key"),
         pl.lit(day).alias("snapshot_date"),
     )  # fmt: skip
-    now = store.utcnow()
-    row = store.LedgerRow(load_id, SOURCE, key, day, f"{n:064d}", "published", len(frame), len(frame), None, None,
+    now = connection.utcnow()
+    row = ledger.LedgerRow(load_id, SOURCE, key, day, f"{n:064d}", "published", len(frame), len(frame), None, None,
                           None, None, now, now)  # fmt: skip
-    with store.connect(warehouse) as con:
-        store.publish(con, TABLE, frame, row)
+    with connection.connect(warehouse) as con:
+        publishing.publish(con, TABLE, frame, row)
 
 
 def finish_run(warehouse: Path, marts: dict, n: int) -> None:
-    with store.connect(warehouse) as con:
-        store.replace_tables(con, marts)
-        now = store.utcnow()
-        store.save_run(con, f"bench-{n}", now, now, "ok", "{}")
+    with connection.connect(warehouse) as con:
+        publishing.replace_tables(con, marts)
+        now = connection.utcnow()
+        runs.save_run(con, f"bench-{n}", now, now, "ok", "{}")
 
 
 def size(path: Path) -> int:
@@ -80,7 +80,7 @@ def reader(warehouse: str, stop: str, out: str) -> None:
     reads, failures = 0, []
     while not Path(stop).exists():
         try:
-            with store.connect(Path(warehouse), read_only=True, wait_seconds=0.5) as con:
+            with connection.connect(Path(warehouse), read_only=True, wait_seconds=0.5) as con:
                 con.execute("SELECT count(*), max(snapshot_date) FROM core.open_llm_v2_entries").fetchone()
                 con.execute("SELECT count(*) FROM marts.gap").fetchone()
             reads += 1
@@ -93,8 +93,8 @@ def reader(warehouse: str, stop: str, out: str) -> None:
 def bench(kind: str, runs: int, boards) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"aigap-bench-{kind}-"))
     warehouse = folder / ("aigap.duckdb" if kind == "duckdb" else "aigap.ducklake")
-    with store.connect(warehouse) as con:
-        store.migrate(con)
+    with connection.connect(warehouse) as con:
+        schema.migrate(con)
     stop, out = folder / "stop", folder / "reader.json"
     figures: dict = {"storage": kind}
     process = multiprocessing.get_context("spawn").Process(target=reader, args=(str(warehouse), str(stop), str(out)))
@@ -105,13 +105,13 @@ def bench(kind: str, runs: int, boards) -> dict:
     def attempt(what, *args):
         try:
             what(*args)
-        except store.WarehouseBusy as exc:
+        except lock.WarehouseBusy as exc:
             writer_failures.append(str(exc)[:160])
 
     started = time.perf_counter()
     for n, (key, day, frame) in enumerate(boards):
         attempt(publish, warehouse, key, day, frame, n)
-    with store.connect(warehouse, read_only=True, wait_seconds=120) as con:
+    with connection.connect(warehouse, read_only=True, wait_seconds=120) as con:
         pass
     marts = build_marts(read_inputs(warehouse))
     attempt(finish_run, warehouse, marts, 0)
@@ -119,8 +119,8 @@ def bench(kind: str, runs: int, boards) -> dict:
 
     started = time.perf_counter()
     for key, _day, _frame in boards:  # every snapshot looked up and found known
-        with store.connect(warehouse, read_only=True, wait_seconds=120) as con:
-            store.SourceLedger.read(con, SOURCE, key).latest_of_key(key)
+        with connection.connect(warehouse, read_only=True, wait_seconds=120) as con:
+            ledger.SourceLedger.read(con, SOURCE, key).latest_of_key(key)
     attempt(finish_run, warehouse, marts, 1)
     figures["noop_s"] = round(time.perf_counter() - started, 2)
 
@@ -136,12 +136,12 @@ def bench(kind: str, runs: int, boards) -> dict:
     figures["runs"] = runs + 2
     figures["disk_mb"] = round(size(warehouse) / 1e6, 1)
     if kind == "lake":
-        with store.connect(warehouse) as con:
+        with connection.connect(warehouse) as con:
             plan = history.plan_expiry(con, keep_days=0)
             history.expire(con, plan)
             figures["snapshots_expired"] = len(plan.expired)
         figures["disk_mb_after_expire_keeping_run_snapshots"] = round(size(warehouse) / 1e6, 1)
-        with store.connect(warehouse) as con:
+        with connection.connect(warehouse) as con:
             history.expire(con, history.plan_expiry(con, keep_days=0, run_days=0))
         figures["disk_mb_after_expire_of_run_snapshots_too"] = round(size(warehouse) / 1e6, 1)
         data = Path(lake.lake_for(warehouse).data_path)

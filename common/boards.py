@@ -57,7 +57,7 @@ FLAGS = ["official_provider", "merged", "flagged"]
 def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
     """The entries, checked to come from one load per leaderboard and date.
 
-    The warehouse guarantees it (warehouse/store.py, "which load counts": a later load for a date
+    The warehouse guarantees it (warehouse/publishing.py, "which load counts": a later load for a date
     supersedes the earlier one), so the marts never choose between copies; two loads here mean the
     rule was bypassed, and the marts refuse to guess which copy counts."""
     per_snapshot = entries.group_by("leaderboard", "snapshot_date").agg(pl.col("load_id").unique().sort())

@@ -33,6 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+from common import settings
 from common.http import (
     DEFAULT_LIMITS,
     RESOLVE_SECONDS,
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 TOKEN_ENV = "HF_TOKEN"
-TOKEN_BLOCK_ENV = "AIGAP_HF_TOKEN_BLOCK"
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ def hf_token() -> str | None:
     """The optional Hub token: $HF_TOKEN, else the Prefect Secret block named by $AIGAP_HF_TOKEN_BLOCK."""
     if token := os.environ.get(TOKEN_ENV):
         return token
-    block = os.environ.get(TOKEN_BLOCK_ENV)
+    block = settings.hf_token_block()
     if not block:
         return None
     try:

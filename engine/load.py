@@ -14,7 +14,7 @@ outcome its own (a group that fails is published again one snapshot per transact
 A run gates every snapshot first, then `settle`s what passed before publishing any of it: two
 different contents claiming one snapshot in one run (two files dated the same day, two copies of
 the same figures) are both held back with a reason naming them, never one picked silently; which
-load counts among runs is the store's rule (warehouse/store.py, "which load counts").
+load counts among runs is the warehouse's rule (warehouse/publishing.py, "which load counts").
 """
 
 from __future__ import annotations
@@ -36,8 +36,20 @@ from common.gate import GateReport
 from common.settings import landed_path, landing_leftover_age, ledger_raw_path, raw_dir, staging_dir
 from datasets import registry
 from datasets.base import GateContext, SnapshotRef, local_path
-from warehouse import store
+from warehouse.connection import connect, is_conflict, utcnow
 from warehouse.landing import LandedFile, land, remove_partial_landings, sha256_of
+from warehouse.ledger import (
+    CONFLICT_CHECK,
+    LedgerRow,
+    LoadedConcurrently,
+    SourceLedger,
+    feed_validators,
+    file_stats,
+    record,
+    save_feed_validators,
+    save_file_stats,
+)
+from warehouse.publishing import Publication, Published, identities, identity_columns, publish_many
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +115,8 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     retrieved (a funding URL without an edition in its path is dated by it); Last-Modified is kept
     only to be sent back.
     """
-    with store.connect(warehouse) as con:
-        previous = store.feed_validators(con, ref.source, ref.location)
+    with connect(warehouse) as con:
+        previous = feed_validators(con, ref.source, ref.location)
     if previous and not landed_path(warehouse, previous["raw_path"]).exists():
         previous = None  # the raw file is gone: fetch in full
     fetched = registry()[ref.source].fetch_conditional(ref, previous)
@@ -115,8 +127,8 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
         if previous and sha256_of(data) == previous["content_sha256"]:
             first_fetched = previous["first_fetched"]  # same bytes served again without validators
     landed = land(raw_dir(warehouse), ref.source, ref.key, data)
-    with store.connect(warehouse) as con:
-        store.save_feed_validators(
+    with connect(warehouse) as con:
+        save_feed_validators(
             con, ref.source, ref.location, fetched.etag, fetched.last_modified, first_fetched, landed.sha256,
             ledger_raw_path(warehouse, landed.path),
         )  # fmt: skip
@@ -124,9 +136,9 @@ def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:
 
 
 def known_outcome(
-    ref: SnapshotRef, landed: LandedFile | None, warehouse: Path, ledger: store.SourceLedger | None = None
+    ref: SnapshotRef, landed: LandedFile | None, warehouse: Path, ledger: SourceLedger | None = None
 ) -> LoadOutcome | None:
-    """If this content under this key needs no loading (store.SourceLedger.known), the skip that says why.
+    """If this content under this key needs no loading (SourceLedger.known), the skip that says why.
 
     Without `landed` (before fetching), only a source with immutable keys can tell. `ledger`: the
     source's ledger as read for the batch (else this key's is read)."""
@@ -134,8 +146,8 @@ def known_outcome(
     if landed is None and not immutable:
         return None  # a file may have changed under its name: only its bytes can tell
     if ledger is None:
-        with store.connect(warehouse) as con:
-            ledger = store.SourceLedger.read(con, ref.source, ref.key)
+        with connect(warehouse) as con:
+            ledger = SourceLedger.read(con, ref.source, ref.key)
     known = ledger.known(ref.key, landed.sha256) if landed is not None else ledger.latest_of_key(ref.key)
     return None if known is None else _skip_known(ref, known)
 
@@ -168,9 +180,9 @@ def known_without_reading(refs: list[SnapshotRef], warehouse: Path) -> list[Load
     if not refs:
         return []
     adapter = registry()[refs[0].source]
-    with store.connect(warehouse) as con:
-        stats = {} if adapter.immutable_keys else store.file_stats(con, adapter.name)
-        ledger = store.SourceLedger.read(con, adapter.name)
+    with connect(warehouse) as con:
+        stats = {} if adapter.immutable_keys else file_stats(con, adapter.name)
+        ledger = SourceLedger.read(con, adapter.name)
     skips: list[LoadOutcome | None] = []
     for ref in refs:
         known = None
@@ -186,7 +198,7 @@ def known_without_reading(refs: list[SnapshotRef], warehouse: Path) -> list[Load
 
 
 def triage(
-    ref: SnapshotRef, landed: LandedFile, warehouse: Path, started_at, flow_run_id, ledger: store.SourceLedger
+    ref: SnapshotRef, landed: LandedFile, warehouse: Path, started_at, flow_run_id, ledger: SourceLedger
 ) -> LoadOutcome | str:
     """After fetching, by the source's ledger as read for the batch: the skip for known content, or for
     a new key whose bytes an already published load holds (recorded); else the load id the content
@@ -205,8 +217,8 @@ def stage(ref: SnapshotRef, landed: LandedFile, warehouse: Path, load_id: str | 
     explains, and any other error a parser meets on hostile bytes (named, with its message).
     `load_id`: as `triage` gave it (else asked of the ledger)."""
     if load_id is None:
-        with store.connect(warehouse) as con:
-            load_id = store.SourceLedger.read(con, ref.source, ref.key).new_load_id(ref.key, landed.sha256)
+        with connect(warehouse) as con:
+            load_id = SourceLedger.read(con, ref.source, ref.key).new_load_id(ref.key, landed.sha256)
     ref = replace(ref, first_fetched=landed.first_fetched)
     try:
         parsed = registry()[ref.source].parse(landed.path.read_bytes(), ref)
@@ -240,15 +252,13 @@ def validate(
     latest earlier snapshot of the series: published, or accepted earlier in this run (`earlier`:
     (date, rows) of this series' snapshots accepted so far, see `accepted_before`). A run gates its
     snapshots together (`gate_batch`); this is the same gate for one."""
-    with store.connect(warehouse) as con:
-        ledger = store.SourceLedger.read(con, ref.source)
+    with connect(warehouse) as con:
+        ledger = SourceLedger.read(con, ref.source)
     context = GateContext(today, previous_rows(ledger, ref, staged.snapshot_date or today, earlier))
     return registry()[ref.source].gate(pl.read_parquet(staged.path), context)
 
 
-def previous_rows(
-    ledger: store.SourceLedger, ref: SnapshotRef, day: date, earlier: Iterable[tuple[date, int]]
-) -> int | None:
+def previous_rows(ledger: SourceLedger, ref: SnapshotRef, day: date, earlier: Iterable[tuple[date, int]]) -> int | None:
     """Rows of the latest snapshot of `ref`'s series dated before `day`: published, or among `earlier`."""
     published = ledger.previous_published(day, registry()[ref.source].series(ref.key))
     previous = max(filter(None, [published, *(e for e in earlier if e[0] < day)]), default=None)
@@ -317,7 +327,7 @@ def fetch_and_stage(
     next run knows it without reading it (`known_without_reading`)."""
     if not refs:
         return []
-    started_at = store.utcnow()
+    started_at = utcnow()
 
     def land_one(ref: SnapshotRef):
         return file_stat(ref), fetch(ref, warehouse)
@@ -325,9 +335,9 @@ def fetch_and_stage(
     landed = _each(land_one, refs, workers)
     stats = [(ref.key, *out[0], out[1].sha256) for ref, out in zip(refs, landed, strict=True)
              if not isinstance(out, Exception) and out[0] is not None]  # fmt: skip
-    with store.connect(warehouse) as con:  # the ledger is read (once) and written by one thread
-        store.save_file_stats(con, refs[0].source, stats)
-        ledger = store.SourceLedger.read(con, refs[0].source)
+    with connect(warehouse) as con:  # the ledger is read (once) and written by one thread
+        save_file_stats(con, refs[0].source, stats)
+        ledger = SourceLedger.read(con, refs[0].source)
     results: list = []
     for ref, outcome in zip(refs, landed, strict=True):
         if isinstance(outcome, Exception):
@@ -382,8 +392,8 @@ def gate_batch(
     results: list[Ready | Held] = []
     if adapter is None:
         return results
-    with store.connect(warehouse) as con:
-        ledger = store.SourceLedger.read(con, adapter.name)
+    with connect(warehouse) as con:
+        ledger = SourceLedger.read(con, adapter.name)
     for chunk in _chunks(items, batch_rows):
         frames = {id(i): pl.read_parquet(i.staged.path) for i in chunk if i.staged.rejected is None}
         provisional = GateContext(today=today)  # the row-level checks do not depend on earlier snapshots
@@ -424,7 +434,7 @@ def publish_batch(
     A group whose transaction fails (not a commit conflict: those are retried) is rolled back and
     published again one snapshot per transaction, so a bad snapshot fails alone, as it would on its own."""
     outcomes: list[LoadOutcome] = []
-    with store.connect(warehouse) as con:
+    with connect(warehouse) as con:
         for group in _chunks(items, group_rows):
             outcomes += _publish_group(group, warehouse, flow_run_id, con, logger)
     return outcomes
@@ -433,9 +443,9 @@ def publish_batch(
 def _publish_group(items: list[Ready], warehouse: Path, flow_run_id, con, logger) -> list[LoadOutcome]:
     publications = [_publication(i.ref, i.landed, i.staged, warehouse, i.started_at, flow_run_id) for i in items]
     try:
-        results = store.publish_many(con, publications)
+        results = publish_many(con, publications)
     except Exception as exc:
-        if len(items) == 1 or store.is_conflict(exc):
+        if len(items) == 1 or is_conflict(exc):
             raise
         logger.warning("publishing %d snapshots of %r together failed (%s: %s); publishing them one at a time",
                        len(items), items[0].ref.source, type(exc).__name__, str(exc)[:300])  # fmt: skip
@@ -444,17 +454,17 @@ def _publish_group(items: list[Ready], warehouse: Path, flow_run_id, con, logger
     return [_outcome(i.ref, i.staged, result) for i, result in zip(items, results, strict=True)]
 
 
-def _publication(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_id) -> store.Publication:
+def _publication(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_id) -> Publication:
     frame = pl.read_parquet(staged.path)
     row = _ledger_row(ref, landed, staged, warehouse, "published", started_at, flow_run_id, published=len(frame))
     adapter = registry()[ref.source]
-    return store.Publication(staged.table or adapter.core_table, frame, row, replaces_key=not adapter.keeps_editions)
+    return Publication(staged.table or adapter.core_table, frame, row, replaces_key=not adapter.keeps_editions)
 
 
-def _outcome(ref, staged: Staged, result: store.Published | store.LoadedConcurrently) -> LoadOutcome:
+def _outcome(ref, staged: Staged, result: Published | LoadedConcurrently) -> LoadOutcome:
     """A snapshot's outcome once its publish has committed (or found it recorded by another run)."""
     Path(staged.path).unlink(missing_ok=True)
-    if isinstance(result, store.LoadedConcurrently):  # another worker published this very content first
+    if isinstance(result, LoadedConcurrently):  # another worker published this very content first
         note = f"unchanged: already {result.status} by another run meanwhile"
         return LoadOutcome(ref.source, ref.key, staged.snapshot_date, "skipped", staged.load_id, note=note)
     note = f"replaces {', '.join(result.superseded)}" if result.superseded else ""
@@ -465,7 +475,7 @@ def _outcome(ref, staged: Staged, result: store.Published | store.LoadedConcurre
 
 
 def _ledger_row(ref, landed, staged, warehouse, status, started_at, flow_run_id, reasons=None, published=None):
-    return store.LedgerRow(
+    return LedgerRow(
         load_id=staged.load_id,
         source=ref.source,
         snapshot_key=ref.key,
@@ -479,24 +489,24 @@ def _ledger_row(ref, landed, staged, warehouse, status, started_at, flow_run_id,
         raw_path=ledger_raw_path(warehouse, landed.path),
         flow_run_id=flow_run_id,
         started_at=started_at,
-        finished_at=store.utcnow(),
+        finished_at=utcnow(),
     )
 
 
 def publish(ref, landed, staged: Staged, warehouse: Path, started_at, flow_run_id=None, con=None) -> LoadOutcome:
     """Write the validated rows and their ledger row in one transaction, superseding what they replace."""
     if con is None:
-        with store.connect(warehouse) as con:
+        with connect(warehouse) as con:
             return publish(ref, landed, staged, warehouse, started_at, flow_run_id, con)
-    [result] = store.publish_many(con, [_publication(ref, landed, staged, warehouse, started_at, flow_run_id)])
+    [result] = publish_many(con, [_publication(ref, landed, staged, warehouse, started_at, flow_run_id)])
     return _outcome(ref, staged, result)
 
 
 def quarantine(ref, landed, staged: Staged, reasons: list[dict], warehouse: Path, started_at, flow_run_id=None):
     """Record the failure with its reasons; the raw bytes stay landed, nothing is published."""
     row = _ledger_row(ref, landed, staged, warehouse, "quarantined", started_at, flow_run_id, reasons=reasons)
-    with store.connect(warehouse) as con:
-        store.record(con, row)
+    with connect(warehouse) as con:
+        record(con, row)
     if staged.path:
         Path(staged.path).unlink(missing_ok=True)
     return LoadOutcome(
@@ -511,7 +521,7 @@ def quarantine(ref, landed, staged: Staged, reasons: list[dict], warehouse: Path
 
 
 def skip_duplicate_content(
-    ref, landed, warehouse: Path, started_at, flow_run_id, ledger: store.SourceLedger
+    ref, landed, warehouse: Path, started_at, flow_run_id, ledger: SourceLedger
 ) -> LoadOutcome | None:
     """A new key whose bytes equal an already published snapshot (e.g. an unchanged Hub revision)."""
     same_as = ledger.published_with(landed.sha256)
@@ -520,8 +530,8 @@ def skip_duplicate_content(
     load_id = ledger.new_load_id(ref.key, landed.sha256)
     staged = Staged(load_id, ref.snapshot_date, details={"same_content_as": same_as})
     row = _ledger_row(ref, landed, staged, warehouse, "skipped", started_at, flow_run_id)
-    with store.connect(warehouse) as con:
-        store.record(con, row)
+    with connect(warehouse) as con:
+        record(con, row)
     ledger.add(row)
     return LoadOutcome(ref.source, ref.key, ref.snapshot_date, "skipped", load_id, note=f"same content as {same_as}")
 
@@ -536,8 +546,8 @@ class Settled:
 
 
 def _identities(ready: Ready) -> set[tuple]:
-    columns = store.identity_columns(ready.table)
-    return store.identities(ready.table, pl.read_parquet(ready.staged.path, columns=list(columns)))
+    columns = identity_columns(ready.table)
+    return identities(ready.table, pl.read_parquet(ready.staged.path, columns=list(columns)))
 
 
 def _describe_identity(identity: tuple) -> str:
@@ -588,7 +598,7 @@ def settle(ready: list[Ready]) -> Settled:
             "Nothing decides which is right, so neither is published: remove or rename the wrong one "
             "(or load them in separate runs, the later counts); the next run looks again"
         )
-        conflicts.append((item, [{"check": store.CONFLICT_CHECK, "reason": reason, "claimants": others}]))
+        conflicts.append((item, [{"check": CONFLICT_CHECK, "reason": reason, "claimants": others}]))
     return Settled([i for i in distinct if i.staged.load_id not in held], conflicts, duplicates)
 
 
@@ -596,8 +606,8 @@ def skip_same_content(item: Ready, same: Ready, warehouse: Path, flow_run_id=Non
     """Record a load of this run whose bytes equal another's of the same run (see `settle`)."""
     staged = replace(item.staged, details={"same_content_as": same.staged.load_id})
     row = _ledger_row(item.ref, item.landed, staged, warehouse, "skipped", item.started_at, flow_run_id)
-    with store.connect(warehouse) as con:
-        store.record(con, row)
+    with connect(warehouse) as con:
+        record(con, row)
     if item.staged.path:
         Path(item.staged.path).unlink(missing_ok=True)
     return LoadOutcome(

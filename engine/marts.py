@@ -20,7 +20,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ import polars as pl
 from attribution.attribute import attribute_models, model_facts
 from attribution.registry import load_registry
 from common import cache as cache_files
+from common import settings
 from common.settings import PROJECT_ROOT, cache_dir, gap_pairs
 from datasets.funding.marts import FUNDING_TABLE, funding_marts
 from marts.build import (
@@ -50,7 +50,8 @@ from marts.build import (
     snapshot_marts,
 )
 from marts.checks import validate_mart
-from warehouse import lake, store
+from warehouse import connection, publishing
+from warehouse.schema import digest as contracts_digest
 
 FRONTIER_KEYS = ["leaderboard", "snapshot_date", "attribution", "scope", "country"]  # its sort order when built
 GAP_ORDER = ["leaderboard", "snapshot_date", "attribution", "scope", "pair"]
@@ -120,7 +121,7 @@ def published_loads(con) -> pl.DataFrame:
         f"SELECT load_id, '{table}' AS core_table, count(*) AS rows FROM {table} GROUP BY load_id"
         for table in CORE_TABLES
     ]
-    return store.read_table(con, " UNION ALL ".join(parts) + " ORDER BY 1")
+    return connection.read_table(con, " UNION ALL ".join(parts) + " ORDER BY 1")
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,14 @@ NOTHING_NEW = "marts: nothing new, unchanged inputs: not recomputed"
 
 def published_by_ledger(con) -> set[str]:
     """The loads the ledger says have rows in the core tables: a load's rows and its ledger row are
-    committed together, and so are their removal and its `superseded` (store.publish)."""
+    committed together, and so are their removal and its `superseded` (publishing.publish)."""
     rows = con.execute("SELECT load_id FROM meta.loads WHERE status = 'published' AND rows_published > 0").fetchall()
     return {load_id for (load_id,) in rows}
 
 
 def plan(con, digests: dict[str, str], full: bool = False) -> Plan:
     last = con.execute("SELECT inputs FROM meta.marts_refreshes ORDER BY refreshed_at DESC LIMIT 1").fetchone()
-    reflected = store.read_table(con, "SELECT load_id, core_table FROM meta.marts_loads")
+    reflected = connection.read_table(con, "SELECT load_id, core_table FROM meta.marts_loads")
     same_inputs = last is not None and json.loads(last[0]) == digests
     # the usual no-op, asked of the small ledger: listing the loads in the core tables reads a column
     # of every file of every core table (0.1 s at 500 snapshots); any doubt falls through to it
@@ -203,7 +204,7 @@ def _read_rows(con, table: str, schema: dict, history: bool, dates=None, loads=N
             where.append(f"{column} IN ({', '.join('?' for _ in values)})" if values else "false")
             params += list(values)
     condition = f" WHERE {' AND '.join(where)}" if where else ""
-    return store.read_table(
+    return connection.read_table(
         con, f"SELECT {', '.join(wanted)} FROM {table}{condition} ORDER BY {', '.join(order)}", params
     )
 
@@ -233,12 +234,12 @@ def with_every_column(frame: pl.DataFrame, schema: dict) -> pl.DataFrame:
 HISTORY_COPY_FORMAT = 1
 
 
-def history_copy_path(warehouse: Path, table: str, schema: dict) -> Path:
+def history_copy_path(warehouse: Path, table: str, columns: dict) -> Path:
     key = cache_files.key(
-        "history copy", HISTORY_COPY_FORMAT, table, [(c, str(t)) for c, t in schema.items()],
-        max(p.name for p in store.MIGRATIONS_DIR.glob("*.sql")), cache_files.versions("polars"),
+        "history copy", HISTORY_COPY_FORMAT, table, [(c, str(t)) for c, t in columns.items()],
+        contracts_digest(), cache_files.versions("polars"),
         # whose copy: two warehouses in one folder, or one path on another catalog, never share it
-        str(warehouse.resolve()), os.environ.get(lake.CATALOG_ENV, ""),
+        str(warehouse.resolve()), settings.catalog() or "",
     )  # fmt: skip
     return cache_dir(warehouse) / "history" / f"{table}-{key[:16]}.parquet"
 
@@ -291,14 +292,14 @@ def read_history_rows(
 
 def read_inputs(warehouse: Path) -> MartInputs:
     """Every core table the marts read, whole (a full rebuild's inputs in one frame each)."""
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         core = {table: read_core(con, table) for table in CORE_TABLES}
     return MartInputs(core=core, registry=load_registry())
 
 
 def _stored(con, table: str, where: str = "", params: list | None = None, order: list[str] | None = None):
     sql = f"SELECT {', '.join(MART_COLUMNS[table])} FROM {table}{where}"
-    return store.read_table(con, sql + (f" ORDER BY {', '.join(order)}" if order else ""), params)
+    return connection.read_table(con, sql + (f" ORDER BY {', '.join(order)}" if order else ""), params)
 
 
 # --- computing ---------------------------------------------------------------------------------------------
@@ -409,9 +410,9 @@ def snapshots_to_recompute(
 def compute(warehouse: Path, the_plan: Plan) -> Update:
     """Recompute what `the_plan` says changed; unchanged whole tables and series are left out."""
     inputs = MartInputs(core={}, registry=load_registry())
-    with store.connect(warehouse, read_only=True) as con:  # closed after: DuckDB frees what the read held
+    with connection.connect(warehouse, read_only=True) as con:  # closed after: DuckDB frees what the read held
         history = read_history(con, inputs, the_plan.current, warehouse, trust_copy=the_plan.mode != "full")
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         return _recompute(con, the_plan, inputs, history)
 
 
@@ -504,7 +505,7 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
     log = _log()
     digests = input_digests()
     print_fp = fingerprint(digests)
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         the_plan = plan(con, digests, full)
         log.info("%s", the_plan.reason)
         if the_plan.mode == "unchanged":
@@ -521,8 +522,8 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
                             fingerprint=print_fp, inputs=digests)  # fmt: skip
     snapshots = len(update.snapshots)
     note = f"{the_plan.reason}; recomputed {snapshots} snapshot(s) of {', '.join(update.recomputed) or 'no board'}"
-    with store.connect(warehouse) as con:
-        written = store.replace_parts(con, _writes(update), _state_writer(the_plan, digests, print_fp, update))
+    with connection.connect(warehouse) as con:
+        written = publishing.replace_parts(con, _writes(update), _state_writer(the_plan, digests, print_fp, update))
         rows = _counts(con)
     timing = (
         f"computed in {computed - started:.1f} s, {len(reports)} mart gate(s) in {gated - computed:.1f} s, "
@@ -533,19 +534,19 @@ def refresh_marts(warehouse: Path, full: bool = False) -> MartsOutcome:
                         written=written)  # fmt: skip
 
 
-def _writes(update: Update) -> list[store.Replacement]:
+def _writes(update: Update) -> list[publishing.Replacement]:
     snapshots = pl.DataFrame(update.snapshots, schema=["leaderboard", "snapshot_date"], orient="row")
     snapshots = snapshots.cast({"leaderboard": pl.Utf8, "snapshot_date": pl.Date})
     writes = []
     for table in SNAPSHOT_MARTS:
         if len(snapshots):
-            writes.append(store.Replacement(table, update.frame(table), snapshots))
+            writes.append(publishing.Replacement(table, update.frame(table), snapshots))
     for table in SERIES_MARTS:
         if leaderboards := update.leaderboards.get(table):
             keys = pl.DataFrame({"leaderboard": leaderboards}, schema={"leaderboard": pl.Utf8})
-            writes.append(store.Replacement(table, update.frame(table), keys))
+            writes.append(publishing.Replacement(table, update.frame(table), keys))
     for table in update.whole:
-        writes.append(store.Replacement(table, update.frame(table), None))
+        writes.append(publishing.Replacement(table, update.frame(table), None))
     return writes
 
 
@@ -557,7 +558,7 @@ def _state_writer(the_plan: Plan, digests: dict[str, str], print_fp: str, update
         con.unregister("marts_loads_frame")
         con.execute(
             "INSERT INTO meta.marts_refreshes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [store.utcnow(), the_plan.mode, the_plan.reason, print_fp, json.dumps(digests, sort_keys=True),
+            [connection.utcnow(), the_plan.mode, the_plan.reason, print_fp, json.dumps(digests, sort_keys=True),
              len(the_plan.added), len(the_plan.removed), len(update.snapshots), json.dumps(written)],
         )  # fmt: skip
 

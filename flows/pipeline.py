@@ -34,7 +34,7 @@ from engine.marts import MartsOutcome, refresh_marts
 from flows.orchestration import LOAD_QUARANTINED_EVENT, RUN_QUARANTINED_EVENT
 from flows.report import PublishedReport, ReportInputs, publish_run_report, read_report_inputs
 from flows.writer import marts_slot, one_run
-from warehouse import store
+from warehouse import connection, lock, runs, schema
 
 
 def _today() -> date:
@@ -265,8 +265,8 @@ def run_summary(state) -> RunSummary | BaseException:
 def record_run(warehouse: Path, summary: RunSummary, started_at) -> str:
     """Write the run's summary to meta.runs (the next run's report compares against it); its run id."""
     run_id = _flow_run_id() or f"local-{started_at:%Y%m%dT%H%M%S%f}"
-    with store.connect(warehouse) as con:
-        store.save_run(con, run_id, started_at, store.utcnow(), "ok" if summary.ok else "failed", summary.to_json())
+    with connection.connect(warehouse) as con:
+        runs.save_run(con, run_id, started_at, connection.utcnow(), "ok" if summary.ok else "failed", summary.to_json())
     return run_id
 
 
@@ -357,7 +357,7 @@ def pipeline(
     """
     log = get_run_logger()
     path = warehouse_path(warehouse)
-    started_at = store.utcnow()
+    started_at = connection.utcnow()
     adapters = registry()
     unknown = sorted(set(only or []) - set(adapters)) + sorted(set(locations or {}) - set(adapters))
     if unknown:
@@ -369,8 +369,8 @@ def pipeline(
     today = _today()
     try:
         with one_run(path, flow_run.name or "aigap run"):
-            with store.connect(path) as con:
-                if applied := store.migrate(con):
+            with connection.connect(path) as con:
+                if applied := schema.migrate(con):
                     log.info("warehouse %s: applied migrations %s", path, applied)
             pending: list[tuple[int, loading.Ready]] = []
             for name in selected:
@@ -390,11 +390,11 @@ def pipeline(
             else:
                 log.error("marts NOT refreshed (last good state kept): %s", summary.marts.reasons)
             return finish(path, summary, started_at)
-    except store.WarehouseBusy as exc:
+    except lock.WarehouseBusy as exc:
         return warehouse_busy(exc)
 
 
-def warehouse_busy(exc: store.WarehouseBusy):
+def warehouse_busy(exc: lock.WarehouseBusy):
     """The run could not have the warehouse: a Failed state whose message names the holder (the CLI
     prints it and exits 3), without a traceback: nothing went wrong in this run."""
     get_run_logger().error("%s", exc)
@@ -465,7 +465,7 @@ def load_batch(
     log, name = get_run_logger(), adapter.name
     try:
         fetched = fetch.with_options(task_run_name=f"fetch {name} ({len(refs)} new)")(refs, path)
-    except store.WarehouseBusy:
+    except lock.WarehouseBusy:
         raise
     except Exception as exc:  # the stage itself broke (not one snapshot): the other sources still load
         log.error("source %r: cannot fetch %d snapshot(s): %s", name, len(refs), exc)
@@ -478,7 +478,7 @@ def load_batch(
         elif isinstance(result, SnapshotUnavailable):
             log.info("source %r: nothing published under %r: %s", name, ref.key, result)
             slots[place] = UNAVAILABLE
-        elif isinstance(result, store.WarehouseBusy):
+        elif isinstance(result, lock.WarehouseBusy):
             raise result  # nothing else can load either: the run stops and says who holds the file
         elif isinstance(result, Exception):  # e.g. a feed URL answering 404: the other snapshots still load
             log.error("source %r: cannot load %r from %r: %s", name, ref.key, ref.location, result)
@@ -498,7 +498,7 @@ def load_batch(
         gated = gate.with_options(task_run_name=f"gate {name} ({len(parsed)})")(
             [item for _, item in parsed], path, today, accepted
         )
-    except store.WarehouseBusy:
+    except lock.WarehouseBusy:
         raise
     except Exception as exc:  # the gate itself broke: nothing of this batch is published, the run says why
         log.error("source %r: cannot gate %d snapshot(s): %s", name, len(parsed), exc)

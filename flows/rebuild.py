@@ -4,20 +4,22 @@ the same report and artifacts as a pipeline run."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from common.settings import warehouse_path
 from engine.marts import MartsOutcome, refresh_marts
-from flows.pipeline import RunSummary, _today, finish, warehouse_busy
+from flows.pipeline import RunSummary, finish, warehouse_busy
 from flows.writer import one_run
-from warehouse import store
+from warehouse import connection, lock, schema
 
 
 def _run_name() -> str:
     scheduled = flow_run.scheduled_start_time
-    return f"aigap rebuild marts · {(scheduled.date() if scheduled else _today()).isoformat()}"
+    return f"aigap rebuild marts · {(scheduled.date() if scheduled else date.today()).isoformat()}"
 
 
 @task(name="rebuild marts", cache_policy=NO_CACHE)
@@ -34,12 +36,12 @@ def rebuild_marts(warehouse: str | None = None):
     """
     log = get_run_logger()
     path = warehouse_path(warehouse)
-    started_at = store.utcnow()
+    started_at = connection.utcnow()
     summary = RunSummary(str(path), note="This run loaded nothing: it rebuilt the marts from everything published.")
     try:
         with one_run(path, flow_run.name or "aigap rebuild marts"):
-            with store.connect(path) as con:
-                if applied := store.migrate(con):
+            with connection.connect(path) as con:
+                if applied := schema.migrate(con):
                     log.info("warehouse %s: applied migrations %s", path, applied)
             summary.marts = rebuild(path)
             if summary.marts.published:
@@ -47,5 +49,5 @@ def rebuild_marts(warehouse: str | None = None):
             else:
                 log.error("marts NOT rebuilt (last good state kept): %s", summary.marts.reasons)
             return finish(path, summary, started_at)
-    except store.WarehouseBusy as exc:
+    except lock.WarehouseBusy as exc:
         return warehouse_busy(exc)

@@ -18,7 +18,7 @@ from common.settings import cache_dir, reports_dir
 from datasets import credit_line, leaderboard
 from reports import charts
 from reports.gap_report import RunRecord, latest_gap_records, quarantine_rows, report_markdown, top100_shares
-from warehouse import store
+from warehouse import connection
 
 REPORT_KEY = "aigap-gap-report"
 QUARANTINE_KEY = "aigap-quarantined-loads"
@@ -76,21 +76,21 @@ class ReportInputs:
 
 
 def read_report_inputs(warehouse: Path) -> ReportInputs:
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         relations = _relations(con)
 
         def mart(name: str, sql: str | None = None) -> pl.DataFrame | None:
             sql = sql or f"SELECT * FROM marts.{name} ORDER BY ALL"
-            return store.read_table(con, sql) if ("marts", name) in relations else None
+            return connection.read_table(con, sql) if ("marts", name) in relations else None
 
         return ReportInputs(
-            gap=store.read_table(con, HEADLINE_GAP),
+            gap=connection.read_table(con, HEADLINE_GAP),
             trend=mart("gap_trend", HEADLINE_TREND),
             coverage=mart("attribution_coverage"),
             funding_gap=mart("funding_gap"),
             race=mart("race_by_year"),
             holes=mart("snapshot_holes"),
-            loads=store.read_table(con, OPEN_QUARANTINE_LOADS),
+            loads=connection.read_table(con, OPEN_QUARANTINE_LOADS),
             published_sources=[
                 source for (source,) in con.execute(
                     "SELECT DISTINCT source FROM meta.loads WHERE status = 'published' ORDER BY source"
@@ -195,7 +195,7 @@ def chart_artifact_markdown(title: str, files: list[ChartFile], note: str, empty
 def publish_run_report(warehouse: Path, run_id: str, run_name: str, inputs: ReportInputs) -> PublishedReport:
     """Write run `run_id`'s report (recorded in meta.runs, compared with the run before it) from
     `inputs` (read_report_inputs), next to the warehouse and as artifacts."""
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         current = con.execute(
             "SELECT run_id, finished_at, summary FROM meta.runs WHERE run_id = ?", [run_id]
         ).fetchone()

@@ -4,7 +4,7 @@ Two runs interleaving their loads would race on the same snapshots, staging file
 Every flow therefore holds, around all of its warehouse work:
 1. on a Prefect server, the global concurrency limit WRITER_LIMIT (one slot, created by `aigap
    setup`): a second deployment run waits for the slot (up to WAIT_SECONDS), and its log says so;
-2. always, the warehouse's run lock (warehouse/store.py `run_lock`, a lock file next to the
+2. always, the warehouse's run lock (warehouse/lock.py `run_lock`, a lock file next to the
    warehouse): it also covers runs that share no server (two `aigap run` on one machine, each with
    its own temporary server). A second run waits up to $AIGAP_WRITER_WAIT_SECONDS (10 minutes), then
    stops with WarehouseBusy naming the run that holds it (the CLI exits 3);
@@ -31,7 +31,7 @@ from prefect.runtime import deployment
 
 from engine.load import clear_staging
 from flows.orchestration import MARTS_LIMIT, WRITER_LIMIT
-from warehouse import store
+from warehouse import lock
 
 # A run waits this long for another run to finish writing before it gives up (a long backfill).
 WAIT_SECONDS = 6 * 3600
@@ -88,7 +88,7 @@ def one_run(warehouse: Path, run: str, limit: str = WRITER_LIMIT) -> Iterator[No
     log = get_run_logger()
     with warehouse_writer(limit):
         asked = time.monotonic()
-        with store.run_lock(warehouse, run):
+        with lock.run_lock(warehouse, run):
             log.info("warehouse %s: run lock held (after %.1f s)", warehouse, time.monotonic() - asked)
             clear_staging(warehouse)
             try:

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from attribution import contract as attribution_contract
 from attribution.attribute import attribute_models, model_facts
-from attribution.lineage import LINEAGE_COLUMNS, reported_edges, resolve_lineage
+from attribution.lineage import reported_edges, resolve_lineage
 from attribution.registry import Registry
 from common.boards import one_load_per_snapshot
 from common.cache import code_files
+from common.contracts import Table
 from common.settings import REGISTRY_DIR, gap_pairs
 from datasets import boards, leaderboard
 from datasets.arena.parse import OVERRIDES_PATH
@@ -26,6 +28,7 @@ from datasets.funding.marts import (
     funding_marts,
     load_provenance,
 )
+from marts import contract as marts_contract
 from marts import gaps
 
 # core table of a leaderboard -> its board (declared by its dataset: datasets/<family>/board.py)
@@ -38,47 +41,10 @@ CORE_TABLES = [*BOARDS, *BOARD_READS_ALL, FUNDING_TABLE]
 # The columns of a board's core table that its history needs; a table not named here is read whole.
 HISTORY_COLUMNS = {table: list(board.history_columns) for table, board in BOARDS.items() if board.history_columns}
 
-# Derived table -> the columns it publishes, in order (matches warehouse/migrations).
-MART_COLUMNS = {
-    "core.model_lineage": LINEAGE_COLUMNS,
-    "core.model_attribution": ["leaderboard", "model_id", "mode", "org_id", "organisation", "country", "method", "evidence"],
-    "marts.model_scores": [
-        "leaderboard", "snapshot_date", "model_id", "score", "params_b", "official_provider", "merged", "flagged",
-        "open_weights", "publisher", "country_publisher", "country_lineage", "country_family", "load_id",
-    ],
-    "marts.country_frontier": [
-        "leaderboard", "snapshot_date", "attribution", "scope", "country", "best_score", "best_model", "models",
-    ],
-    "marts.gap": [
-        "leaderboard", "snapshot_date", "attribution", "scope", "pair", "leader", "follower", "leader_score",
-        "follower_score", "gap", "relative_gap", "lag_days", "lag_censored", "lag_days_at_least", "leader_model",
-        "follower_model", "days_since_previous", "after_hole",
-    ],
-    "marts.topn_share": [
-        "leaderboard", "snapshot_date", "attribution", "scope", "top_n", "country", "models", "share", "models_in_top",
-    ],
-    "marts.benchmark_gap": [
-        "leaderboard", "snapshot_date", "attribution", "scope", "benchmark", "pair", "leader", "follower",
-        "leader_score", "follower_score", "gap", "relative_gap", "leader_model", "follower_model",
-    ],
-    "marts.size_gap": [
-        "leaderboard", "snapshot_date", "attribution", "scope", "size_bucket", "pair", "leader", "follower",
-        "leader_score", "follower_score", "gap", "relative_gap", "leader_model", "follower_model", "leader_models",
-        "follower_models",
-    ],
-    "marts.gap_trend": gaps.TREND_COLUMNS,
-    "marts.snapshot_holes": ["leaderboard", "last_snapshot_before", "first_snapshot_after", "days_between",
-                             "hole_days_threshold"],
-    "marts.attribution_coverage": [
-        "leaderboard", "snapshot_date", "mode", "models", "rows_share", "top100_share", "org_rows_share",
-        "org_top100_share", *gaps.LINEAGE_SPLIT,
-    ],
-    "marts.unattributed": [
-        "leaderboard", "attribution", "priority", "name", "org_id", "reason", "top100_appearances", "best_score",
-        "best_model", "models", "snapshots", "last_seen",
-    ],
-    **FUNDING_MART_COLUMNS,
-}  # fmt: skip
+# Derived table -> the columns it publishes, in order: from its contract (attribution/contract.py,
+# marts/contract.py, datasets/funding/contract.py).
+MART_CONTRACTS = [*attribution_contract.CONTRACTS, *(c for c in marts_contract.CONTRACTS if isinstance(c, Table))]
+MART_COLUMNS = {c.name: c.column_names for c in MART_CONTRACTS} | FUNDING_MART_COLUMNS
 
 
 LEADERBOARD_TABLES = [t for t in MART_COLUMNS if t not in FUNDING_MART_COLUMNS]
@@ -89,12 +55,9 @@ ATTRIBUTION_READ = ["leaderboard", "model_id", "mode", "org_id", "country", "met
 # (one row depends on its own snapshot only); the rows of the leaderboards recomputed (lags, holes,
 # trends and the curation list follow the whole history); or the whole table (one model graph over
 # every board, and the small funding marts).
-SNAPSHOT_MARTS = [
-    "marts.model_scores", "marts.country_frontier", "marts.topn_share", "marts.benchmark_gap", "marts.size_gap",
-    "marts.attribution_coverage",
-]  # fmt: skip
-SERIES_MARTS = ["marts.gap", "marts.gap_trend", "marts.snapshot_holes", "marts.unattributed"]
-WHOLE_TABLES = ["core.model_lineage", "core.model_attribution", *FUNDING_MART_COLUMNS]
+SNAPSHOT_MARTS = [c.name for c in MART_CONTRACTS if c.kind == "per snapshot"]
+SERIES_MARTS = [c.name for c in MART_CONTRACTS if c.kind == "per series"]
+WHOLE_TABLES = [c.name for c in MART_CONTRACTS if c.kind == "whole"] + list(FUNDING_MART_COLUMNS)
 
 
 # Every input of the marts besides the core tables, by kind: what a refresh fingerprints (a change

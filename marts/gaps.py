@@ -20,6 +20,7 @@ import polars as pl
 
 from attribution.attribute import MODES, UNATTRIBUTED
 from attribution.lineage import ARCHITECTURE, CURATED, GRAPH_METHODS
+from marts.contract import GAP_TREND
 
 SCOPES: dict[str, pl.Expr] = {
     "all": pl.lit(True),
@@ -484,11 +485,7 @@ def gap_trend(gap: pl.DataFrame, windows: dict[int, int] = TREND_WINDOWS) -> pl.
     )
 
 
-TREND_COLUMNS = [
-    "leaderboard", "snapshot_date", "attribution", "scope", "pair", "window_days", "country_a", "country_b", "leader",
-    "gap_a_minus_b", "target_date", "tolerance_days", "compared_with", "days_apart", "gap_then", "abs_gap_change",
-    "trend",
-]  # fmt: skip
+TREND_COLUMNS = GAP_TREND.column_names
 
 
 def attribution_coverage(fine: pl.DataFrame, top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from aigap.bytecode import ensure_compiled
-from warehouse import store
+from warehouse import connection, schema
 
 ensure_compiled()  # the Prefect servers and workers the tests start import from compiled bytecode
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -138,8 +138,8 @@ def altair_builds(monkeypatch):
 def warehouse(tmp_path) -> Path:
     """An empty, migrated plain-file warehouse for a test that loads into it."""
     path = tmp_path / "w.duckdb"
-    with store.connect(path) as con:
-        store.migrate(con)
+    with connection.connect(path) as con:
+        schema.migrate(con)
     return path
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from warehouse import store  # noqa: E402
+from warehouse import connection, publishing  # noqa: E402
 
 CHECKS = {
     "ledger_rows_per_load": "SELECT count(*) FROM (SELECT load_id FROM meta.loads GROUP BY 1 HAVING count(*) > 1)",
@@ -57,9 +57,9 @@ def main(warehouse: Path, stop: Path, out: Path) -> None:
             if kept is None or reads % 10 == 0:
                 if kept is not None:
                     kept.__exit__(None, None, None)
-                kept = store.connect(warehouse, read_only=True)
+                kept = connection.connect(warehouse, read_only=True)
                 con = kept.__enter__()
-                tables = store.core_tables(con)
+                tables = publishing.core_tables(con)
             seen.append(read_once(con, tables))
         except Exception:
             errors.append(traceback.format_exc(limit=3))

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from common import settings
 from datasets.arena import daily as arena_daily
 from flows.pipeline import pipeline
 
@@ -79,7 +80,7 @@ def test_daily_feed_over_http_is_conditional_and_skips_missing_days(prefect_harn
     for day in ("2026-03-22", "2026-03-24", "2026-03-25"):
         state["files"][day] = (DAILY / day / "text.json").read_bytes()
     monkeypatch.setattr(arena_daily, "_today", lambda: date(2026, 3, 25))
-    monkeypatch.setenv(arena_daily.LOOKBACK_ENV, "3")
+    monkeypatch.setenv(settings.ARENA_DAILY_LOOKBACK_ENV, "3")
     state["fail"] = [503]  # the first request meets a transient error and is retried
     warehouse = tmp_path / "w.duckdb"
     run = {"warehouse": str(warehouse), "locations": {SOURCE: base}, "only": [SOURCE], "return_state": True}

@@ -19,7 +19,7 @@ from common.http import FetchError
 from datasets.base import SnapshotRef
 from engine import load as loading
 from flows.pipeline import pipeline
-from warehouse import store
+from warehouse import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNDING = ROOT / "data" / "funding"
@@ -238,7 +238,7 @@ def test_feed_url_500_then_success_is_retried(feed, warehouse):
 def test_feed_url_serving_html_is_quarantined_with_its_bytes_kept(feed, warehouse):
     feed.body, feed.content_type = HTML, "text/html"
     ref = SnapshotRef(AI_INDEX, FILE, feed.url)
-    started = store.utcnow()
+    started = connection.utcnow()
     landed = loading.fetch(ref, warehouse)
     staged = loading.stage(ref, landed, warehouse)
     assert staged.rejected and "HTML page, not CSV" in staged.rejected[0]["reason"]

@@ -16,7 +16,7 @@ from conftest import query
 from hostile_server import Answer, HostileServer
 
 from aigap.cli import main, shown
-from common import http
+from common import http, settings
 from common.errors import SnapshotRejected
 from datasets import registry
 from datasets.arena.daily import ArenaDaily
@@ -25,7 +25,7 @@ from datasets.funding.sources import AIIndex
 from engine import load as loading
 from flows import pipeline as pipeline_module
 from reports.gap_report import RunRecord, report_markdown
-from warehouse import store
+from warehouse import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
@@ -51,7 +51,7 @@ def quarantined(source: str, key: str, data: bytes, warehouse: Path, tmp_path: P
     landed = loading.fetch(ref, warehouse)
     staged = loading.stage(ref, landed, warehouse)
     assert staged.rejected, f"{key} was not rejected"
-    outcome = loading.quarantine(ref, landed, staged, staged.rejected, warehouse, store.utcnow())
+    outcome = loading.quarantine(ref, landed, staged, staged.rejected, warehouse, connection.utcnow())
     [(status, raw_path)] = query(
         warehouse, f"SELECT status, raw_path FROM meta.loads WHERE load_id = '{outcome.load_id}'"
     )
@@ -189,7 +189,7 @@ def test_a_named_source_that_finds_nothing_fails_the_run(prefect_harness, server
 
     _, url = server  # every day answers 404: a typo in the base URL
     monkeypatch.setattr(arena_daily, "_today", lambda: date(2026, 3, 25))
-    monkeypatch.setenv(arena_daily.LOOKBACK_ENV, "2")
+    monkeypatch.setenv(settings.ARENA_DAILY_LOOKBACK_ENV, "2")
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / ".hidden.csv").write_text("x\n")

@@ -28,7 +28,7 @@ from datasets.base import GateContext, SnapshotRef, SnapshotUnavailable
 from datasets.open_llm import v2 as open_llm_v2
 from datasets.open_llm.hub import OpenLLMv1Hub, OpenLLMv2Hub
 from engine import load as loading
-from warehouse import store
+from warehouse import connection, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 23)
@@ -99,8 +99,8 @@ def test_a_body_always_cut_short_is_never_landed(local_hub, tmp_path, monkeypatc
     ref = next(r for r in OpenLLMv2Hub().discover(url) if r.key == v2["2024-12-11"])
     hub.fail("1f3b6c0e.parquet", *["truncate"] * 10, method="GET")
     warehouse = tmp_path / "w.duckdb"
-    with store.connect(warehouse) as con:
-        store.migrate(con)
+    with connection.connect(warehouse) as con:
+        schema.migrate(con)
 
     with pytest.raises(FetchError, match="complete message body"):
         loading.fetch(ref, warehouse)

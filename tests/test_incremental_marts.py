@@ -20,7 +20,7 @@ from engine import load as loading
 from engine import marts as marts_flow
 from engine.marts import changed_inputs, read_inputs, refresh_marts
 from marts.build import MART_COLUMNS, build_marts
-from warehouse import store
+from warehouse import connection
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 V2 = DATA / "leaderboards" / "open_llm_v2_archive"
@@ -46,11 +46,11 @@ def load(folder: Path, key: str, warehouse: Path, source: str = SOURCE) -> loadi
     assert loading.known_outcome(ref, landed, warehouse) is None
     staged = loading.stage(ref, landed, warehouse)
     assert staged.rejected is None, staged.rejected
-    return loading.publish(ref, landed, staged, warehouse, store.utcnow())
+    return loading.publish(ref, landed, staged, warehouse, connection.utcnow())
 
 
 def marts(warehouse: Path) -> dict[str, pl.DataFrame]:
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         return {
             table: con.execute(f"SELECT {', '.join(cols)} FROM {table}").pl() for table, cols in MART_COLUMNS.items()
         }
@@ -74,7 +74,7 @@ def assert_same_as_full_rebuild(warehouse: Path) -> None:
 
 
 def state(warehouse: Path) -> tuple:
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         loads = con.execute("SELECT load_id FROM meta.marts_loads ORDER BY 1").fetchall()
         refreshes = con.execute("SELECT count(*) FROM meta.marts_refreshes").fetchone()[0]
     return loads, refreshes
@@ -210,7 +210,7 @@ def test_the_local_copy_of_history_holds_what_the_lake_holds(tmp_path, warehouse
         load(folder, publish(folder, name), warehouse)
 
     def read(trust_copy: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, Path]:
-        with store.connect(warehouse, read_only=True) as con:
+        with connection.connect(warehouse, read_only=True) as con:
             published = marts_flow.published_loads(con).filter(pl.col("core_table") == table)
             lake = marts_flow.read_core(con, table, history=True)
             through_copy = marts_flow.read_history_rows(con, table, published, warehouse, trust_copy)

@@ -17,14 +17,14 @@ import duckdb
 import polars as pl
 import pytest
 
-from warehouse import history, lake, store
+from warehouse import connection, history, lake, ledger, publishing, runs, schema
 
 AIGAP = Path(sys.executable).with_name("aigap")
 
 
 def ledger_row(load_id: str, rows: int, day: date = date(2024, 7, 1), source: str = "open-llm-v2-archive"):
-    now = store.utcnow()
-    return store.LedgerRow(
+    now = connection.utcnow()
+    return ledger.LedgerRow(
         load_id, source, f"key-{load_id}", day, load_id.ljust(64, "0"), "published", rows, rows, None, None, None,
         None, now, now,
     )  # fmt: skip
@@ -44,16 +44,16 @@ def board(load_id: str, day: date, rows: int, source: str = "open-llm-v2-archive
 
 
 def publish(warehouse: Path, load_id: str, day: date, rows: int):
-    with store.connect(warehouse) as con:
-        return store.publish(con, "core.open_llm_v2_entries", board(load_id, day, rows), ledger_row(load_id, rows, day))
+    with connection.connect(warehouse) as con:
+        return publishing.publish(con, "core.open_llm_v2_entries", board(load_id, day, rows), ledger_row(load_id, rows, day))
 
 
 @pytest.fixture(scope="module")
 def migrated_lake(tmp_path_factory) -> Path:
     """A lake with every migration applied, made once (migrating costs seconds), copied per test."""
     path = tmp_path_factory.mktemp("template") / "aigap.ducklake"
-    with store.connect(path) as con:
-        store.migrate(con)
+    with connection.connect(path) as con:
+        schema.migrate(con)
     return path
 
 
@@ -75,12 +75,12 @@ def copy_lake(migrated_lake: Path, folder: Path) -> Path:
 # --- publishing a group of snapshots in one transaction ---------------------------------------------
 
 
-def publication(load_id: str, day: date, rows: int, key: str | None = None) -> store.Publication:
+def publication(load_id: str, day: date, rows: int, key: str | None = None) -> publishing.Publication:
     row = ledger_row(load_id, rows, day)
     if key is not None:
-        row = store.LedgerRow(**{**row.__dict__, "snapshot_key": key})
+        row = ledger.LedgerRow(**{**row.__dict__, "snapshot_key": key})
     frame = board(load_id, day, rows).with_columns(pl.lit(row.snapshot_key).alias("snapshot_key"))
-    return store.Publication("core.open_llm_v2_entries", frame, row)
+    return publishing.Publication("core.open_llm_v2_entries", frame, row)
 
 
 def lake_commits(con) -> int:
@@ -89,11 +89,11 @@ def lake_commits(con) -> int:
 
 def test_a_group_of_snapshots_is_published_in_one_lake_commit(warehouse):
     group = [publication(f"g{i}", date(2024, 8, 1) + timedelta(days=i), 3 + i) for i in range(6)]
-    with store.connect(warehouse) as con:
+    with connection.connect(warehouse) as con:
         before = lake_commits(con)
-        done = store.publish_many(con, group)
+        done = publishing.publish_many(con, group)
         assert lake_commits(con) == before + 1
-        assert done == [store.Published(3 + i, []) for i in range(6)]
+        assert done == [publishing.Published(3 + i, []) for i in range(6)]
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == sum(range(3, 9))
         assert con.execute("SELECT load_id, status, rows_published FROM meta.loads ORDER BY 1").fetchall() == [
             (f"g{i}", "published", 3 + i) for i in range(6)
@@ -119,15 +119,15 @@ def test_a_group_supersedes_exactly_as_publishing_one_after_another(migrated_lak
         publication("i", date(2024, 7, 9), 2, "k-b"),  # b's key again: supersedes e
     ]
     one_by_one, grouped = copy_lake(migrated_lake, tmp_path / "one"), copy_lake(migrated_lake, tmp_path / "group")
-    with store.connect(one_by_one) as con:
+    with connection.connect(one_by_one) as con:
         for p in earlier_run:
-            store.publish(con, p.table, p.frame, p.row)
-        singly = [store.publish(con, p.table, p.frame, p.row) for p in this_run]
+            publishing.publish(con, p.table, p.frame, p.row)
+        singly = [publishing.publish(con, p.table, p.frame, p.row) for p in this_run]
         expected = _ledger_and_rows(con)
-    with store.connect(grouped) as con:
-        store.publish_many(con, earlier_run)
+    with connection.connect(grouped) as con:
+        publishing.publish_many(con, earlier_run)
         before = lake_commits(con)
-        together = store.publish_many(con, this_run)
+        together = publishing.publish_many(con, this_run)
         assert lake_commits(con) == before + 1
         assert _ledger_and_rows(con) == expected
 
@@ -145,11 +145,11 @@ def test_a_load_another_run_recorded_meanwhile_is_skipped_and_the_rest_of_the_gr
     publish(warehouse, "taken", date(2024, 7, 2), 4)  # another run, between our check and our commit
     group = [publication("x", date(2024, 7, 1), 3), publication("taken", date(2024, 7, 2), 4),
              publication("y", date(2024, 7, 2), 2)]  # fmt: skip
-    with store.connect(warehouse) as con:
-        done = store.publish_many(con, group)
-        assert done[0] == store.Published(3, [])
-        assert isinstance(done[1], store.LoadedConcurrently) and done[1].status == "published"
-        assert done[2] == store.Published(2, ["taken"])  # y's date is the other run's copy's: the later counts
+    with connection.connect(warehouse) as con:
+        done = publishing.publish_many(con, group)
+        assert done[0] == publishing.Published(3, [])
+        assert isinstance(done[1], ledger.LoadedConcurrently) and done[1].status == "published"
+        assert done[2] == publishing.Published(2, ["taken"])  # y's date is the other run's copy's: the later counts
         assert con.execute("SELECT load_id, status, superseded_by FROM meta.loads ORDER BY 1").fetchall() == [
             ("taken", "superseded", "y"), ("x", "published", None), ("y", "published", None),
         ]  # fmt: skip
@@ -160,11 +160,11 @@ def test_a_load_another_run_recorded_meanwhile_is_skipped_and_the_rest_of_the_gr
 
 def test_a_group_whose_rows_differ_from_those_validated_changes_nothing(warehouse):
     wrong = publication("w", date(2024, 7, 2), 3)
-    group = [publication("v", date(2024, 7, 1), 2), store.Publication(wrong.table, wrong.frame.head(2), wrong.row)]
-    with store.connect(warehouse) as con:
+    group = [publication("v", date(2024, 7, 1), 2), publishing.Publication(wrong.table, wrong.frame.head(2), wrong.row)]
+    with connection.connect(warehouse) as con:
         before = lake_commits(con)
-        with pytest.raises(store.PublishMismatch, match="the ledger row says otherwise"):
-            store.publish_many(con, group)
+        with pytest.raises(publishing.PublishMismatch, match="the ledger row says otherwise"):
+            publishing.publish_many(con, group)
         assert lake_commits(con) == before
         assert con.execute("SELECT count(*) FROM meta.loads").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 0
@@ -173,8 +173,8 @@ def test_a_group_whose_rows_differ_from_those_validated_changes_nothing(warehous
 def test_the_default_warehouse_is_a_lake_with_every_table_and_comment(warehouse):
     assert not lake.is_plain(warehouse) and lake.is_plain(Path("x/aigap.duckdb"))
     assert warehouse.exists() and warehouse.with_name("aigap.ducklake.files").is_dir()
-    with store.connect(warehouse, read_only=True) as con:
-        assert store.is_lake(con)
+    with connection.connect(warehouse, read_only=True) as con:
+        assert connection.is_lake(con)
         tables = {
             r[0]
             for r in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()
@@ -182,33 +182,36 @@ def test_the_default_warehouse_is_a_lake_with_every_table_and_comment(warehouse)
         assert {"meta.loads", "meta.runs", "core.open_llm_v2_entries", "marts.gap", "marts.latest_gap"} <= tables
         comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'loads'")
         assert comment.fetchone()[0].startswith("Load ledger")
-        assert con.execute("SELECT count(*) FROM meta.migrations").fetchone()[0] == len(
-            list(store.MIGRATIONS_DIR.glob("*.sql"))
+        assert con.execute("SELECT count(*) FROM meta.migrations").fetchone()[0] == len(schema.BASELINE) + len(
+            list(schema.MIGRATIONS_DIR.glob("*.sql"))
         )
     # the SQLite catalog is in WAL mode: a reader never makes a commit fail
     assert lake.in_wal_mode(warehouse)
 
 
 def test_constraints_a_lake_cannot_hold_are_removed_from_its_ddl():
-    sql = (
-        "CREATE TABLE t (id VARCHAR PRIMARY KEY, s VARCHAR NOT NULL CHECK (s IN ('a', 'b')), n INT,\n"
-        "    PRIMARY KEY (id, n));"
-    )
-    assert store.without_constraints(sql) == "CREATE TABLE t (id VARCHAR, s VARCHAR NOT NULL, n INT);"
-    comment = "COMMENT ON COLUMN t.id IS 'unique per table; a check (of sorts) -- and a PRIMARY KEY of it';"
-    assert store.without_constraints(comment) == comment  # words inside a literal stay
-    commented = "-- the row's value\nCREATE TABLE g (x INT PRIMARY KEY);\nCOMMENT ON TABLE g IS 'it''s -- here';"
-    assert store.without_constraints(commented) == "\nCREATE TABLE g (x INT);\nCOMMENT ON TABLE g IS 'it''s -- here';"
+    from common.contracts import Column, Table
+
+    contract = Table(
+        "meta.t", "ledger", "unique per table; a check (of sorts) -- and a PRIMARY KEY of it",
+        (Column("id", "VARCHAR", nullable=False), Column("s", "VARCHAR", nullable=False, check="s IN ('a', 'b')"),
+         Column("n", "INTEGER")),
+        grain=("id", "n"),
+    )  # fmt: skip
+    lake_ddl = contract.create_sql(constraints=False)
+    assert lake_ddl == "CREATE TABLE meta.t (\n    id VARCHAR NOT NULL,\n    s VARCHAR NOT NULL,\n    n INTEGER\n)"
+    plain_ddl = contract.create_sql(constraints=True)
+    assert "CHECK (s IN ('a', 'b'))" in plain_ddl and "PRIMARY KEY (id, n)" in plain_ddl
 
 
 def test_a_reader_inside_a_transaction_neither_blocks_the_writer_nor_sees_its_commit(warehouse):
     publish(warehouse, "a", date(2024, 7, 1), 3)
-    with store.connect(warehouse, read_only=True) as reader:
+    with connection.connect(warehouse, read_only=True) as reader:
         reader.execute("BEGIN TRANSACTION")
         assert reader.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
         publish(warehouse, "b", date(2024, 7, 2), 5)  # commits while the reader's transaction is open
-        with store.connect(warehouse) as con:
-            store.replace_tables(con, {"marts.gap": pl.DataFrame()})
+        with connection.connect(warehouse) as con:
+            publishing.replace_tables(con, {"marts.gap": pl.DataFrame()})
         assert reader.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
         reader.execute("COMMIT")
         assert reader.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 8
@@ -220,7 +223,7 @@ def _publish_same(args) -> str:
     try:
         publish(Path(warehouse), "same", date(2024, 7, 3), 4)
         return "published"
-    except store.LoadedConcurrently:
+    except ledger.LoadedConcurrently:
         return "already"
 
 
@@ -230,15 +233,15 @@ def test_two_processes_publishing_one_load_record_it_once(warehouse):
         with multiprocessing.get_context("spawn").Pool(3) as pool:
             outcomes = pool.map(_publish_same, [(str(warehouse), barrier)] * 3)
     assert sorted(outcomes) == ["already", "already", "published"]
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM meta.loads WHERE load_id = 'same'").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 4
 
 
 def _save_run(warehouse: Path, run_id: str) -> None:
-    with store.connect(warehouse) as con:
-        now = store.utcnow()
-        store.save_run(con, run_id, now, now, "ok", "{}")
+    with connection.connect(warehouse) as con:
+        now = connection.utcnow()
+        runs.save_run(con, run_id, now, now, "ok", "{}")
 
 
 def test_as_of_a_run_reads_the_warehouse_as_that_run_left_it(warehouse):
@@ -246,7 +249,7 @@ def test_as_of_a_run_reads_the_warehouse_as_that_run_left_it(warehouse):
     _save_run(warehouse, "run-1")
     publish(warehouse, "b", date(2024, 7, 2), 5)
     _save_run(warehouse, "run-2")
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         assert [(r.run_id, r.snapshot_id is not None) for r in history.runs(con)] == [("run-1", True), ("run-2", True)]
         first, said = history.resolve(con, "run-1")
         assert "run run-1" in said
@@ -255,10 +258,10 @@ def test_as_of_a_run_reads_the_warehouse_as_that_run_left_it(warehouse):
         with pytest.raises(history.UnknownAsOf, match="no snapshot at or before"):
             history.resolve(con, "2001-01-01")
         latest, _ = history.resolve(con, (datetime.now(UTC) + timedelta(minutes=1)).isoformat())
-    with store.connect(warehouse, snapshot=first) as con:
+    with connection.connect(warehouse, snapshot=first) as con:
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
         assert con.execute("SELECT list(run_id) FROM meta.runs").fetchone()[0] == ["run-1"]
-    with store.connect(warehouse, snapshot=latest) as con:
+    with connection.connect(warehouse, snapshot=latest) as con:
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 8
 
 
@@ -267,7 +270,7 @@ def test_expire_keeps_recent_snapshots_and_every_runs_snapshot(warehouse):
     _save_run(warehouse, "run-1")
     publish(warehouse, "b", date(2024, 7, 2), 5)
     publish(warehouse, "c", date(2024, 7, 3), 2)
-    with store.connect(warehouse) as con:
+    with connection.connect(warehouse) as con:
         assert history.plan_expiry(con).expired == []  # everything is younger than 90 days
         later = datetime.now(UTC) + timedelta(days=91)
         plan = history.plan_expiry(con, now=later)
@@ -276,9 +279,9 @@ def test_expire_keeps_recent_snapshots_and_every_runs_snapshot(warehouse):
         history.expire(con, plan)
         assert history.plan_expiry(con, now=later).expired == []
         assert run_snapshot in history.plan_expiry(con, now=later, run_days=30).expired  # opted in: runs too
-    with store.connect(warehouse, snapshot=run_snapshot) as con:  # the run's snapshot still reads
+    with connection.connect(warehouse, snapshot=run_snapshot) as con:  # the run's snapshot still reads
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 10
 
 
@@ -318,7 +321,7 @@ def test_migrate_converts_a_duckdb_file_with_every_table_and_the_raw_landing(bun
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    with duckdb.connect(str(plain), read_only=True) as old, store.connect(target, read_only=True) as new:
+    with duckdb.connect(str(plain), read_only=True) as old, connection.connect(target, read_only=True) as new:
         tables = old.execute(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
             "AND table_schema IN ('meta', 'core', 'marts') AND table_name NOT IN ('migrations', 'ledger_guard')"
@@ -343,14 +346,14 @@ import os, signal, sys, time
 from datetime import date
 from pathlib import Path
 sys.path.insert(0, {tests!r}); sys.path.insert(0, {root!r})
-from warehouse import store
+from warehouse import connection, ledger, publishing, runs, schema
 import test_lake
-real = store._insert_ledger
+real = ledger.insert_ledger
 def insert_then_wait(con, row):  # the rows are written, the transaction is open: now die
     real(con, row)
     Path({marker!r}).touch()
     time.sleep(120)
-store._insert_ledger = insert_then_wait
+ledger.insert_ledger = insert_then_wait
 test_lake.publish(Path({warehouse!r}), "killed", date(2024, 7, 9), 5000)
 """
 
@@ -369,11 +372,11 @@ def test_a_publisher_killed_mid_transaction_leaves_the_lake_whole_and_the_rerun_
     assert marker.exists(), "the publisher never got inside its transaction"
     process.kill()  # SIGKILL: no rollback, no clean-up, as a machine that loses power
     process.wait(timeout=30)
-    with store.connect(warehouse, read_only=True) as con:  # the catalog opens and holds what was committed
+    with connection.connect(warehouse, read_only=True) as con:  # the catalog opens and holds what was committed
         assert con.execute("SELECT list(load_id ORDER BY load_id) FROM meta.loads").fetchone()[0] == ["a"]
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 3
     publish(warehouse, "killed", date(2024, 7, 9), 5000)  # the rerun publishes it whole
-    with store.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         assert (
             con.execute("SELECT count(*) FROM core.open_llm_v2_entries WHERE load_id = 'killed'").fetchone()[0] == 5000
         )
@@ -398,7 +401,7 @@ def test_aigap_run_opens_an_existing_lake_while_prefect_starts_and_creates_nothi
     lake.close_sessions()
     _warm_up(str(warehouse))
     assert any(key[1] == lake.lake_for(warehouse) and not key[2] for key in lake._SESSIONS)
-    with store.connect(warehouse, read_only=True) as con:  # the kept session serves the run's reads
+    with connection.connect(warehouse, read_only=True) as con:  # the kept session serves the run's reads
         assert con.execute("SELECT count(*) FROM meta.migrations").fetchone()[0] > 0
     lake.close_sessions()
 

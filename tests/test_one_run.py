@@ -13,7 +13,8 @@ import time
 import pytest
 
 from aigap.cli import main
-from warehouse import store
+from common import settings
+from warehouse import lock
 
 
 def hold_run_lock(warehouse, run: str) -> subprocess.Popen:
@@ -22,8 +23,8 @@ def hold_run_lock(warehouse, run: str) -> subprocess.Popen:
         [sys.executable, "-c", textwrap.dedent(f"""
             import time
             from pathlib import Path
-            from warehouse import store
-            with store.run_lock(Path({str(warehouse)!r}), {run!r}, wait=0):
+            from warehouse import lock
+            with lock.run_lock(Path({str(warehouse)!r}), {run!r}, wait=0):
                 print("held", flush=True)
                 time.sleep(60)
         """)],
@@ -38,7 +39,7 @@ def test_a_second_run_waits_then_names_the_run_holding_the_warehouse(tmp_path):
     holder = hold_run_lock(warehouse, "aigap all sources · nightly")
     try:
         started = time.monotonic()
-        with pytest.raises(store.WarehouseBusy) as busy, store.run_lock(warehouse, "second", wait=1.5):
+        with pytest.raises(lock.WarehouseBusy) as busy, lock.run_lock(warehouse, "second", wait=1.5):
             pass
         assert time.monotonic() - started >= 1.5  # it waited the stated time
         message = str(busy.value)
@@ -48,8 +49,8 @@ def test_a_second_run_waits_then_names_the_run_holding_the_warehouse(tmp_path):
         holder.kill()
         holder.wait()
     # killed with SIGKILL: the kernel released the lock, the next run proceeds at once
-    with store.run_lock(warehouse, "third", wait=0):
-        assert '"run": "third"' in store.lock_path(warehouse).read_text()
+    with lock.run_lock(warehouse, "third", wait=0):
+        assert '"run": "third"' in lock.lock_path(warehouse).read_text()
 
 
 def test_a_killed_run_leaves_no_stale_lock(tmp_path):
@@ -57,13 +58,13 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
     holder = hold_run_lock(warehouse, "killed mid-run")
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
-    with store.run_lock(warehouse, "next", wait=0):
+    with lock.run_lock(warehouse, "next", wait=0):
         pass
 
 
 def test_cli_exits_3_when_another_run_holds_the_warehouse(prefect_harness, tmp_path, monkeypatch, capsys):
     warehouse = tmp_path / "w.duckdb"
-    monkeypatch.setenv(store.WAIT_ENV, "1")
+    monkeypatch.setenv(settings.WRITER_WAIT_ENV, "1")
     holder = hold_run_lock(warehouse, "aigap backfill · 2026-11-23")
     try:
         code = main(["run", "--warehouse", str(warehouse), "--only", "open-llm-v1-archive"])

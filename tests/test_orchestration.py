@@ -299,7 +299,7 @@ def test_the_report_reads_the_loads_its_quarantine_table_needs_and_lists_the_sam
 
     from flows import report
     from reports.gap_report import quarantine_rows
-    from warehouse import store
+    from warehouse import connection
 
     t = [datetime(2026, 11, d, 6, 0, tzinfo=UTC) for d in (1, 2, 3)]
     why = json.dumps([{"check": "expect_column_values_to_be_between", "column": "average", "reason": "out of range"}])
@@ -313,7 +313,7 @@ def test_the_report_reads_the_loads_its_quarantine_table_needs_and_lists_the_sam
         ("u:e@1", "u", "e.csv", date(2024, 7, 2), "published", None, "run-1", t[0]),
         ("v:f@1", "v", "f.csv", date(2024, 7, 3), "skipped", None, "run-1", t[0]),
     ]  # fmt: skip
-    with store.connect(warehouse) as con:
+    with connection.connect(warehouse) as con:
         for load_id, source, key, day, status, reasons, run, finished in ledger:
             con.execute(
                 "INSERT INTO meta.loads (load_id, source, snapshot_key, snapshot_date, content_sha256, status, reasons, "
@@ -322,8 +322,8 @@ def test_the_report_reads_the_loads_its_quarantine_table_needs_and_lists_the_sam
             )
 
     inputs = report.read_report_inputs(warehouse)
-    with store.connect(warehouse, read_only=True) as con:
-        everything = store.read_table(con, "SELECT * FROM meta.loads")
+    with connection.connect(warehouse, read_only=True) as con:
+        everything = connection.read_table(con, "SELECT * FROM meta.loads")
     # the quarantined loads and the publishes of their keys; not the rest of the ledger
     assert sorted(inputs.loads["load_id"]) == ["s:a@1", "s:b@1", "s:b@2", "s:c@0", "s:c@1"]
     listed = quarantine_rows(inputs.loads, "run-3")

@@ -14,7 +14,7 @@ from aigap.cli import main
 from datasets.base import SnapshotRef
 from flows import pipeline as pipeline_module
 from flows.pipeline import pipeline
-from warehouse import store
+from warehouse import connection, schema
 
 SOURCE = "open-llm-v2-archive"
 # What a plain run publishes from the bundled data, per source. The whole Arena archive: 88 scrapes,
@@ -263,8 +263,8 @@ def test_stage_task_function_parses_into_a_staged_file(tmp_path):
     path = ARCHIVE / "scraped" / "2024-07-13.csv"
     ref = SnapshotRef(SOURCE, "scraped/2024-07-13.csv", str(path))
     warehouse = tmp_path / "w.duckdb"
-    with store.connect(warehouse) as con:
-        store.migrate(con)  # a staged load gets its id from the ledger (a revert gets `#2`)
+    with connection.connect(warehouse) as con:
+        schema.migrate(con)  # a staged load gets its id from the ledger (a revert gets `#2`)
     [parsed] = pipeline_module.fetch.fn([ref], warehouse)
     staged = parsed.staged
     assert staged.rejected is None and staged.rows == 237

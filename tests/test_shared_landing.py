@@ -14,13 +14,13 @@ from test_load_path import SOURCE, folder, run_stages  # noqa: F401 (fixture)
 
 from common.settings import RAW_DIR_ENV, landed_path, raw_dir
 from engine import load as loading
-from warehouse import store
+from warehouse import connection, schema
 from warehouse.landing import remove_partial_landings
 
 
 def migrated(path: Path) -> Path:
-    with store.connect(path) as con:
-        store.migrate(con)
+    with connection.connect(path) as con:
+        schema.migrate(con)
     return path
 
 

@@ -188,8 +188,8 @@ def test_the_marts_equal_those_of_one_sequential_run(team):
 import sys, duckdb
 sys.path.insert(0, {str(ROOT)!r})
 from pathlib import Path
-from warehouse import store
-with store.connect(Path({str(team.warehouse)!r}), read_only=True) as con:
+from warehouse import connection
+with connection.connect(Path({str(team.warehouse)!r}), read_only=True) as con:
     con.execute("ATTACH '{team.sequential_warehouse}' AS seq (READ_ONLY)")
     tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'seq' "
                                          "AND table_schema = 'marts' AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()]

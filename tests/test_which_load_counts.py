@@ -1,4 +1,4 @@
-"""Which load counts (warehouse/store.py): revisions, reverts, corrected copies, a Space table that
+"""Which load counts (warehouse/publishing.py): revisions, reverts, corrected copies, a Space table that
 changes kind, two contents for one date in one run. Real bundled files, copied into tmp folders.
 
 Most tests call the plain load steps (engine/load.py) and the store; the in-run conflict is the
@@ -21,7 +21,9 @@ from datasets import registry
 from engine import load as loading
 from engine.marts import read_inputs
 from flows.pipeline import pipeline
-from warehouse import store
+from warehouse.connection import connect, utcnow
+from warehouse.ledger import CONFLICT_CHECK
+from warehouse.schema import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 ARENA = ROOT / "data" / "leaderboards" / "arena_archive"
@@ -46,7 +48,7 @@ def load(source: str, folder: Path, key: str, warehouse: Path) -> loading.LoadOu
         return known
     staged = loading.stage(ref, landed, warehouse)
     assert staged.rejected is None, staged.rejected
-    return loading.publish(ref, landed, staged, warehouse, store.utcnow())
+    return loading.publish(ref, landed, staged, warehouse, utcnow())
 
 
 def ledger(warehouse) -> list[tuple]:
@@ -146,8 +148,8 @@ def test_superseding_removes_the_old_rows_from_every_table_it_wrote(tmp_path, wa
 def test_a_warehouse_with_two_loads_for_one_date_is_settled_by_the_migration(tmp_path):
     # Loads published before the rule existed: the later one counts, the earlier points to it.
     path = tmp_path / "w.duckdb"
-    with store.connect(path) as con:
-        store.migrate(con)
+    with connect(path) as con:
+        migrate(con)
         con.execute("DELETE FROM meta.migrations WHERE name = '006_which_load_counts.sql'")
         con.execute("ALTER TABLE meta.loads DROP COLUMN superseded_by")
         con.execute("ALTER TABLE meta.loads DROP COLUMN superseded_at")
@@ -164,7 +166,7 @@ def test_a_warehouse_with_two_loads_for_one_date_is_settled_by_the_migration(tmp
                 "model_key, score) VALUES (?, 'a', ?, '2024-11-05', 'arena-text', 'm', 'm', 1000)",
                 [load_id, f"k{n}"],
             )
-        assert store.migrate(con) == ["006_which_load_counts.sql"]
+        assert migrate(con) == ["006_which_load_counts.sql"]
     assert ledger(path) == [("a:old@1", "superseded", "a:new@2"), ("a:new@2", "published", None)]
     assert query(path, "SELECT load_id FROM core.arena_entries") == [("a:new@2",)]
 
@@ -173,7 +175,7 @@ def gated(source: str, folder: Path, key: str, warehouse: Path) -> loading.Ready
     ref = next(r for r in registry()[source].discover(str(folder)) if r.key == key)
     landed = loading.fetch(ref, warehouse)
     staged = loading.stage(ref, landed, warehouse)
-    return loading.Ready(ref, landed, staged, store.utcnow(), "")
+    return loading.Ready(ref, landed, staged, utcnow(), "")
 
 
 def test_settle_holds_back_two_contents_for_one_date_and_lets_one_copy_through(tmp_path, warehouse):
@@ -243,7 +245,7 @@ def test_two_files_for_one_date_in_one_run_are_both_held_back_until_one_goes(pre
         json.loads(query(warehouse, f"SELECT reasons FROM meta.loads WHERE load_id = '{outcome.load_id[:-2]}'")[0][0])[
             0
         ]["check"]
-        == store.CONFLICT_CHECK
+        == CONFLICT_CHECK
     )
 
 
@@ -279,14 +281,14 @@ def test_snapshots_published_together_count_as_published_one_after_another(tmp_p
     one_by_one = [load(source, folder, key, warehouse) for source, folder, key in snapshots]
 
     together = tmp_path / "together.duckdb"
-    with store.connect(together) as con:
-        store.migrate(con)
+    with connect(together) as con:
+        migrate(con)
     ready = []
     for source, folder, key in snapshots:
         ref = next(r for r in registry()[source].discover(str(folder)) if r.key == key)
         landed = loading.fetch(ref, together)
         staged = loading.stage(ref, landed, together)
-        ready.append(loading.Ready(ref, landed, staged, store.utcnow(), registry()[source].series(key)))
+        ready.append(loading.Ready(ref, landed, staged, utcnow(), registry()[source].series(key)))
     outcomes = loading.publish_batch(ready, together)
 
     assert outcomes == one_by_one

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.settings import raw_dir
-from warehouse import lake, store
+from warehouse import connection, lake, publishing, schema
 
 SCHEMAS = ("meta", "core", "marts")
 OWN_TABLES = {"meta.migrations", "meta.ledger_guard"}  # the lake keeps its own
@@ -31,10 +31,10 @@ def convert(source: Path, target: Path) -> Converted:
         raise FileNotFoundError(f"no DuckDB warehouse file at {source}")
     if lake.is_plain(target):
         raise ValueError(f"{target} ends in .duckdb: name the lake's catalog (e.g. warehouse/aigap.ducklake)")
-    with store.connect(source) as con:
-        store.migrate(con)  # the file at the current schema, as its next run would leave it
-    with store.connect(target) as con:
-        store.migrate(con)
+    with connection.connect(source) as con:
+        schema.migrate(con)  # the file at the current schema, as its next run would leave it
+    with connection.connect(target) as con:
+        schema.migrate(con)
         con.execute(f"ATTACH {lake.quote(str(source))} AS old (READ_ONLY)")
         tables = [
             f"{schema}.{name}"
@@ -54,11 +54,11 @@ def convert(source: Path, target: Path) -> Converted:
                 copied = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 expected = con.execute(f"SELECT count(*) FROM old.{table}").fetchone()[0]
                 if copied != expected:
-                    raise store.PublishMismatch(f"{table}: copied {copied} rows of {expected}; nothing converted")
+                    raise publishing.PublishMismatch(f"{table}: copied {copied} rows of {expected}; nothing converted")
                 counts[table] = copied
             return counts
 
-        counts = store.in_transaction(con, copy)
+        counts = connection.in_transaction(con, copy)
         con.execute("DETACH old")
     raw_files = 0
     old_raw, new_raw = raw_dir(source), raw_dir(target)

@@ -1,7 +1,7 @@
 """Time travel and retention of a DuckLake warehouse.
 
 Every commit to a DuckLake is a snapshot. The commit that records a run in meta.runs is labelled
-with its run id (store.save_run), so "the warehouse as it was after run R" is one snapshot id, and
+with its run id (runs.save_run), so "the warehouse as it was after run R" is one snapshot id, and
 `aigap sql --as-of R` reads exactly what that run's report quoted. A timestamp reads the latest
 snapshot committed at or before it.
 

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import duckdb
 
-CATALOG_ENV = "AIGAP_CATALOG"  # a DuckLake catalog: `sqlite:PATH` or `postgres:LIBPQ CONNECTION STRING`
-DATA_PATH_ENV = "AIGAP_DATA_PATH"  # where the Parquet files live (a shared folder, or s3://... with httpfs)
+from common import settings
+
 ALIAS = "lake"  # the name the lake is attached under; `USE lake` keeps marts / core / meta as they were
 PLAIN_SUFFIX = ".duckdb"
 
@@ -114,8 +114,7 @@ def quote(text: str) -> str:
 def lake_for(warehouse: Path) -> Lake:
     """The lake of `warehouse`: its catalog ($AIGAP_CATALOG, else the SQLite file at the warehouse
     path) and its data path ($AIGAP_DATA_PATH, else `<warehouse>.files/` next to it)."""
-    catalog = os.environ.get(CATALOG_ENV)
-    given = os.environ.get(DATA_PATH_ENV)
+    catalog, given = settings.catalog(), settings.data_path()
     data = given or str(warehouse.with_name(warehouse.name + ".files"))
     return Lake(catalog or f"sqlite:{warehouse}", data.rstrip("/") + "/", bool(given) or not catalog)
 

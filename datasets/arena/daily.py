@@ -4,7 +4,7 @@ Location, either:
 - a folder of `<YYYY-MM-DD>/text.json` files (default: the bundled copy, 2026-03-19 -> 04-08);
 - a base URL under which the feed publishes `<base>/<YYYY-MM-DD>/text.json` (upstream:
   https://raw.githubusercontent.com/oolong-tea-2026/arena-ai-leaderboards/main/data). The feed
-  has no index, so the last LOOKBACK_DAYS days up to today are asked for ($AIGAP_ARENA_DAILY_LOOKBACK_DAYS
+  has no index, so the last 7 days up to today are asked for ($AIGAP_ARENA_DAILY_LOOKBACK_DAYS
   overrides; a day with no edition answers 404 and is simply not there yet). Requests are
   conditional (If-None-Match / If-Modified-Since with the validators of the key's last load): an
   unchanged day costs one empty 304 and is skipped. Upstream rewrites a day's file when it
@@ -21,14 +21,13 @@ to 71 between days, so its size floor is MIN_ROWS, not half the previous snapsho
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
 import polars as pl
 
-from common import http
+from common import http, settings
 from common.errors import SnapshotRejected
 from common.gate import GatePlan
 from common.settings import DATA_DIR
@@ -38,8 +37,6 @@ from datasets.base import Credit, GateContext, ParsedSnapshot, SnapshotRef, Snap
 from datasets.files import Discovery, dated, discover_files, read_bytes
 
 FILE_NAME = "text.json"
-LOOKBACK_DAYS = 7
-LOOKBACK_ENV = "AIGAP_ARENA_DAILY_LOOKBACK_DAYS"
 MIN_ROWS = 10  # the feed's top-N list has had 20 to 71 rows
 DATE_TOLERANCE = timedelta(days=1)  # path date vs meta.fetched_at (a fetch near midnight, another time zone)
 
@@ -64,10 +61,6 @@ def _today() -> date:
     return date.today()
 
 
-def lookback_days() -> int:
-    return int(os.environ.get(LOOKBACK_ENV) or LOOKBACK_DAYS)
-
-
 class ArenaDaily(Source):
     name = "arena-daily"
     credit = Credit(
@@ -90,7 +83,7 @@ class ArenaDaily(Source):
             key = "/".join(urlparse(location).path.strip("/").split("/")[-2:])
             return dated(Discovery([SnapshotRef(self.name, key, location)]), folder_of)
         base, today = location.rstrip("/"), _today()
-        days = [today - timedelta(days=n) for n in range(lookback_days(), -1, -1)]
+        days = [today - timedelta(days=n) for n in range(settings.arena_daily_lookback_days(), -1, -1)]
         return [
             SnapshotRef(self.name, f"{d.isoformat()}/{FILE_NAME}", f"{base}/{d.isoformat()}/{FILE_NAME}", d)
             for d in days

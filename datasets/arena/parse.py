@@ -57,47 +57,21 @@ from pathlib import Path
 import polars as pl
 
 from common.boards import one_row_per_model
+from common.contracts import LOAD_COLUMNS
 from common.errors import SnapshotRejected
 from common.numbers import reject_comma_numbers
 from common.settings import DATA_DIR
 from common.textio import read_json
+from datasets.arena.contract import ARENA_ENTRIES, ARENA_MODELS
 
 LEADERBOARD = "arena-text"
 OVERRIDES_PATH = DATA_DIR / "arena" / "model_overrides.csv"
 
 # core.arena_entries without the load columns (load_id, source, snapshot_key, snapshot_date).
-ENTRY_SCHEMA: dict[str, pl.DataType] = {
-    "leaderboard": pl.Utf8,
-    "model": pl.Utf8,
-    "model_key": pl.Utf8,
-    "organization": pl.Utf8,
-    "license": pl.Utf8,
-    "open_weights": pl.Boolean,
-    "score": pl.Float64,
-    "ci": pl.Utf8,
-    "ci_plus": pl.Float64,
-    "ci_minus": pl.Float64,
-    "votes": pl.Int64,
-    "rank": pl.Int64,
-    "rank_style": pl.Utf8,
-    "rank_stylectrl": pl.Int64,
-    "knowledge_cutoff": pl.Utf8,
-    "url": pl.Utf8,
-}
+ENTRY_SCHEMA = ARENA_ENTRIES.polars_schema(without=LOAD_COLUMNS)
 
 # core.arena_models without the load columns.
-CATALOG_SCHEMA: dict[str, pl.DataType] = {
-    "arena_key": pl.Utf8,
-    "model": pl.Utf8,
-    "model_key": pl.Utf8,
-    "organization": pl.Utf8,
-    "license": pl.Utf8,
-    "open_weights": pl.Boolean,
-    "mt_bench": pl.Float64,
-    "mmlu": pl.Float64,
-    "knowledge_cutoff": pl.Utf8,
-    "url": pl.Utf8,
-}
+CATALOG_SCHEMA = ARENA_MODELS.polars_schema(without=LOAD_COLUMNS)
 
 ENTRIES, CATALOG = "entries", "catalog"
 

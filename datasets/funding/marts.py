@@ -12,8 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
+from common.contracts import Table
 from common.settings import HEADLINE_PAIR as DEFAULT_PAIR
 from datasets import leaderboard
+from datasets.funding.contract import CONTRACTS, RACE_BY_YEAR
 from datasets.funding.parse import ADDITIVE_KINDS, CROSSWALK_DIR, MONEY_UNITS, WORLD, usd_billions
 
 SERIES = ["source", "series", "metric", "segment", "unit", "price_basis"]
@@ -73,7 +75,7 @@ def with_upstream(frame: pl.DataFrame, provenance: pl.DataFrame) -> pl.DataFrame
 def one_figure_per_key(observations: pl.DataFrame) -> pl.DataFrame:
     """The observations, checked to hold each figure from one load only.
 
-    The warehouse guarantees it (warehouse/store.py, "which load counts": a load that reports figures
+    The warehouse guarantees it (warehouse/publishing.py, "which load counts": a load that reports figures
     an earlier published load reports supersedes it), so the marts never choose between copies."""
     keys = [*SERIES, "edition", "period", "region_code"]
     doubled = observations.group_by(keys).agg(pl.col("load_id").n_unique().alias("loads")).filter(pl.col("loads") > 1)
@@ -172,10 +174,7 @@ def funding_revisions(observations: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-RACE_COLUMNS = [
-    "year", "measure", "source", "series", "metric", "as_of", "country_a", "country_b", "value_a", "value_b",
-    "difference", "ratio", "unit", "price_basis", "complete", "upstream", "same_upstream_as",
-]  # fmt: skip
+RACE_COLUMNS = RACE_BY_YEAR.column_names
 
 
 def frontier_by_year(gap: pl.DataFrame, pair: tuple[str, str] = DEFAULT_PAIR) -> pl.DataFrame:
@@ -259,23 +258,10 @@ def race_by_year(gap: pl.DataFrame | None, funding_gap_rows: pl.DataFrame) -> pl
 
 
 # Mart table -> the columns it publishes, in order (matches warehouse/migrations/004_funding.sql).
+# Each funding mart's columns, in order, from its contract (datasets/funding/contract.py).
 FUNDING_MART_COLUMNS = {
-    "marts.funding_by_country": [
-        *SERIES, "edition", "edition_date", "latest_edition", "year", "region_code", "region_name", "region_kind",
-        "value", "usd_billions", "world_value", "share_of_world", "yoy_growth", "complete",
-    ],
-    "marts.funding_gap_all_editions": [
-        *SERIES, "edition", "edition_date", "latest_edition", "year", "country_a", "country_b", "value_a",
-        "value_b", "ratio", "difference", "complete", "upstream",
-    ],
-    "marts.funding_revisions": [
-        *SERIES, "period", "region_code", "region_name", "old_edition", "new_edition", "old_edition_date",
-        "new_edition_date", "old_value", "new_value", "change", "change_pct", "old_load_id", "new_load_id",
-    ],
-    "marts.race_by_year": RACE_COLUMNS,
-    "marts.funding_provenance": ["source", "series", "upstream", "derived_from", "evidence", "notes",
-                                 "shares_upstream_with"],
-}  # fmt: skip
+    c.name: c.column_names for c in CONTRACTS if isinstance(c, Table) and c.name.startswith("marts.")
+}
 
 
 def funding_marts(inputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

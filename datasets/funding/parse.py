@@ -26,9 +26,11 @@ from pathlib import Path
 
 import polars as pl
 
+from common.contracts import LOAD_COLUMNS
 from common.errors import SnapshotRejected
 from common.numbers import reject_comma_numbers
 from common.settings import DATA_DIR
+from datasets.funding.contract import FUNDING_OBSERVATIONS as OBSERVATIONS
 
 FUNDING_DIR = DATA_DIR / "funding"
 CROSSWALK_DIR = FUNDING_DIR / "crosswalk"
@@ -61,35 +63,11 @@ PUBLISHED_COLUMNS = [
 ]  # fmt: skip
 
 # What one funding figure is: a source never publishes two values for it (gate), and two published
-# loads never report it both (the later one supersedes the earlier: warehouse/store.py).
-FIGURE_KEY = ("series", "edition", "period", "region_code", "metric", "segment")
+# loads never report it both (the later one supersedes the earlier: warehouse/publishing.py).
+FIGURE_KEY = OBSERVATIONS.identity[1:]  # series, edition, period, region, metric, segment
 
 # The normalised schema of core.funding_observations (without load_id, source, snapshot_key).
-SCHEMA: dict[str, pl.DataType] = {
-    "series": pl.Utf8,
-    "publication": pl.Utf8,
-    "edition": pl.Utf8,
-    "edition_date": pl.Date,
-    "period": pl.Utf8,
-    "period_type": pl.Utf8,
-    "year": pl.Int64,
-    "quarter": pl.Int64,
-    "period_start": pl.Date,
-    "period_end": pl.Date,
-    "complete": pl.Boolean,
-    "region_name": pl.Utf8,
-    "region_code": pl.Utf8,
-    "region_kind": pl.Utf8,
-    "metric": pl.Utf8,
-    "metric_as_published": pl.Utf8,
-    "metric_kind": pl.Utf8,
-    "segment": pl.Utf8,
-    "value": pl.Float64,
-    "unit": pl.Utf8,
-    "price_basis": pl.Utf8,
-    "notes": pl.Utf8,
-    "source_url": pl.Utf8,
-}
+SCHEMA = OBSERVATIONS.polars_schema(without=LOAD_COLUMNS)
 
 
 # --- crosswalks -----------------------------------------------------------------------------------

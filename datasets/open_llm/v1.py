@@ -21,32 +21,16 @@ from __future__ import annotations
 
 import polars as pl
 
+from common.contracts import LOAD_COLUMNS
 from common.numbers import reject_comma_numbers
 from datasets.open_llm.columns import boolean_column, date_column, model_type_column
+from datasets.open_llm.contract import OPEN_LLM_V1_ENTRIES
 from datasets.open_llm.v2 import Variant, detect_variant
 
 LEADERBOARD = "open-llm-v1"
 BENCHMARKS = ("arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k")
 
-SCHEMA: dict[str, pl.DataType] = {
-    "model_id": pl.Utf8,
-    "namespace": pl.Utf8,
-    "precision": pl.Utf8,
-    "revision_sha": pl.Utf8,
-    "model_type": pl.Utf8,
-    "weight_type": pl.Utf8,
-    "architecture": pl.Utf8,
-    "params_b": pl.Float64,
-    "license": pl.Utf8,
-    "hub_likes": pl.Int64,
-    "available_on_hub": pl.Boolean,
-    "merged": pl.Boolean,
-    "flagged": pl.Boolean,
-    "moe": pl.Boolean,
-    "submission_date": pl.Date,
-    "average": pl.Float64,
-    **{b: pl.Float64 for b in BENCHMARKS},
-}
+SCHEMA = OPEN_LLM_V1_ENTRIES.polars_schema(without=LOAD_COLUMNS)
 
 _SCRAPED = {
     "fullname": "model_id",

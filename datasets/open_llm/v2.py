@@ -37,38 +37,16 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from common.contracts import LOAD_COLUMNS
 from common.errors import SnapshotRejected
 from common.numbers import reject_comma_numbers
 from datasets.open_llm.columns import boolean_column, date_column, model_type_column
+from datasets.open_llm.contract import OPEN_LLM_V2_ENTRIES
 
 BENCHMARKS = ("ifeval", "bbh", "math_lvl5", "gpqa", "musr", "mmlu_pro")
 
 # The normalised schema every variant is mapped onto (column -> dtype), in published order.
-SCHEMA: dict[str, pl.DataType] = {
-    "model_id": pl.Utf8,
-    "namespace": pl.Utf8,
-    "precision": pl.Utf8,
-    "revision_sha": pl.Utf8,
-    "model_type": pl.Utf8,
-    "weight_type": pl.Utf8,
-    "architecture": pl.Utf8,
-    "params_b": pl.Float64,
-    "license": pl.Utf8,
-    "hub_likes": pl.Int64,
-    "available_on_hub": pl.Boolean,
-    "merged": pl.Boolean,
-    "flagged": pl.Boolean,
-    "moe": pl.Boolean,
-    "official_provider": pl.Boolean,
-    "chat_template": pl.Boolean,
-    "generation": pl.Int64,
-    "base_model": pl.Utf8,
-    "co2_kg": pl.Float64,
-    "submission_date": pl.Date,
-    "upload_date": pl.Date,
-    "average": pl.Float64,
-    **{name: pl.Float64 for b in BENCHMARKS for name in (b, f"{b}_raw")},
-}
+SCHEMA = OPEN_LLM_V2_ENTRIES.polars_schema(without=LOAD_COLUMNS)
 
 
 @dataclass(frozen=True)

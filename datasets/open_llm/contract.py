@@ -1,0 +1,118 @@
+"""The Open LLM Leaderboards' core tables. (common/contracts.py)."""
+
+from __future__ import annotations
+
+from common.contracts import BOARD_IDENTITY, Column, Table
+
+OPEN_LLM_V2_ENTRIES = Table(
+    "core.open_llm_v2_entries",
+    "core",
+    "Open LLM Leaderboard v2, one row per evaluated (model, precision, revision) per published snapshot, every header variant normalised (datasets/open_llm/v2.py). Scraper quirks corrected: flagged/moe un-inverted, params_b -1 -> NULL.",
+    (
+        Column(
+            "load_id",
+            "VARCHAR",
+            nullable=False,
+            doc="The meta.loads row this row came from (source, snapshot key, content hash).",
+        ),
+        Column("source", "VARCHAR", nullable=False),
+        Column("snapshot_key", "VARCHAR", nullable=False),
+        Column("snapshot_date", "DATE", nullable=False),
+        Column("model_id", "VARCHAR", nullable=False),
+        Column("namespace", "VARCHAR"),
+        Column("precision", "VARCHAR"),
+        Column("revision_sha", "VARCHAR"),
+        Column("model_type", "VARCHAR"),
+        Column("weight_type", "VARCHAR"),
+        Column("architecture", "VARCHAR"),
+        Column("params_b", "DOUBLE"),
+        Column("license", "VARCHAR"),
+        Column("hub_likes", "BIGINT"),
+        Column("available_on_hub", "BOOLEAN"),
+        Column("merged", "BOOLEAN", doc="A merge of other models (from not_merged / features_is_merged)."),
+        Column("flagged", "BOOLEAN"),
+        Column("moe", "BOOLEAN"),
+        Column(
+            "official_provider",
+            "BOOLEAN",
+            doc='Published by the original model provider (the leaderboard\'s "official providers" / "maintainer\'s highlight" flag).',
+        ),
+        Column("chat_template", "BOOLEAN"),
+        Column("generation", "BIGINT"),
+        Column(
+            "base_model",
+            "VARCHAR",
+            doc='Base model as reported (may be "Removed", point to itself, or end in " (Merge)").',
+        ),
+        Column("co2_kg", "DOUBLE"),
+        Column("submission_date", "DATE"),
+        Column("upload_date", "DATE"),
+        Column("average", "DOUBLE", doc="Leaderboard average of the six normalised benchmark scores, 0-100."),
+        Column("ifeval", "DOUBLE"),
+        Column(
+            "ifeval_raw",
+            "DOUBLE",
+            doc="Raw benchmark accuracy, 0-1; the column without _raw is the leaderboard's normalised score, 0-100.",
+        ),
+        Column("bbh", "DOUBLE"),
+        Column("bbh_raw", "DOUBLE"),
+        Column("math_lvl5", "DOUBLE"),
+        Column("math_lvl5_raw", "DOUBLE"),
+        Column("gpqa", "DOUBLE"),
+        Column("gpqa_raw", "DOUBLE"),
+        Column("musr", "DOUBLE"),
+        Column("musr_raw", "DOUBLE"),
+        Column("mmlu_pro", "DOUBLE"),
+        Column("mmlu_pro_raw", "DOUBLE"),
+    ),
+    identity=BOARD_IDENTITY,
+)
+
+OPEN_LLM_V1_ENTRIES = Table(
+    "core.open_llm_v1_entries",
+    "core",
+    "Open LLM Leaderboard v1 (retired June 2024), one row per evaluated (model, precision, revision) per published snapshot, from the archived scrape or the Hub dataset open-llm-leaderboard-old/contents (datasets/open_llm/v1.py). Scraper quirks corrected: merged/flagged/moe un-inverted, params_b 0 -> NULL.",
+    (
+        Column(
+            "load_id",
+            "VARCHAR",
+            nullable=False,
+            doc="The meta.loads row this row came from (source, snapshot key, content hash).",
+        ),
+        Column("source", "VARCHAR", nullable=False),
+        Column("snapshot_key", "VARCHAR", nullable=False),
+        Column("snapshot_date", "DATE", nullable=False),
+        Column("model_id", "VARCHAR", nullable=False),
+        Column("namespace", "VARCHAR"),
+        Column("precision", "VARCHAR"),
+        Column("revision_sha", "VARCHAR"),
+        Column("model_type", "VARCHAR"),
+        Column("weight_type", "VARCHAR"),
+        Column("architecture", "VARCHAR"),
+        Column("params_b", "DOUBLE"),
+        Column("license", "VARCHAR"),
+        Column("hub_likes", "BIGINT"),
+        Column("available_on_hub", "BOOLEAN"),
+        Column("merged", "BOOLEAN"),
+        Column("flagged", "BOOLEAN"),
+        Column("moe", "BOOLEAN"),
+        Column("submission_date", "DATE", doc="When the model was submitted for evaluation (the table's date column)."),
+        Column(
+            "average",
+            "DOUBLE",
+            doc="Leaderboard average of the six benchmark scores (ARC, HellaSwag, MMLU, TruthfulQA, Winogrande, GSM8K), 0-100.",
+        ),
+        Column("arc", "DOUBLE"),
+        Column("hellaswag", "DOUBLE"),
+        Column("mmlu", "DOUBLE"),
+        Column("truthfulqa", "DOUBLE"),
+        Column("winogrande", "DOUBLE"),
+        Column("gsm8k", "DOUBLE"),
+    ),
+    identity=BOARD_IDENTITY,
+)
+
+CONTRACTS = (
+    OPEN_LLM_V2_ENTRIES,
+    OPEN_LLM_V1_ENTRIES,
+)

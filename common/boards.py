@@ -30,6 +30,9 @@ class Leaderboard:
     scale: str  # what the score is, for an axis title
     decimals: int  # how precisely a gap is worth quoting
     benchmarks: tuple[str, ...] = ()  # the board columns holding per-benchmark scores
+    # why the leaderboard has no frontier, when its rows carry no single comparable score: then it is
+    # listed (its rows kept in core), never ranked (no frontier, gap, lag or share is computed)
+    unranked: str = ""
 
 
 def undeclared(name: str) -> Leaderboard:
@@ -74,11 +77,11 @@ def one_load_per_snapshot(entries: pl.DataFrame) -> pl.DataFrame:
 def one_row_per_model(board: pl.DataFrame, tie_breaks: list[str] | None = None) -> pl.DataFrame:
     """The dedupe rule above (Arena: ties go to the row with most votes). Only the few repeated
     (snapshot, model) rows are sorted, and the board is filtered once."""
-    # one board holds one leaderboard, so (date, model) identifies a row; hashing fewer strings is faster
-    repeated = board.select(pl.struct("snapshot_date", "model_id").is_duplicated()).to_series()
+    # a board may hold several leaderboards (the Arena's boards share one core table)
+    keys = ["leaderboard", "snapshot_date", "model_id"] if board["leaderboard"].n_unique() > 1 else ["snapshot_date", "model_id"]
+    repeated = board.select(pl.struct(keys).is_duplicated()).to_series()
     if not repeated.any():
         return board
-    keys = ["snapshot_date", "model_id"]
     tie_breaks = tie_breaks or [c for c in ("official_provider", "revision_sha") if c in board.columns]
     descending = [True, *(c != "revision_sha" for c in tie_breaks)]
     best = (

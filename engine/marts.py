@@ -45,6 +45,7 @@ from marts.build import (
     SNAPSHOT_MARTS,
     MartInputs,
     make_board,
+    per_leaderboard,
     model_lineage,
     series_marts,
     snapshot_marts,
@@ -180,7 +181,8 @@ def _history_columns(table: str, schema: dict) -> list[str]:
 
 
 def read_core(
-    con, table: str, dates: list | None = None, history: bool = False, loads: list[str] | None = None
+    con, table: str, dates: list | None = None, history: bool = False, loads: list[str] | None = None,
+    leaderboard: str | None = None,
 ) -> pl.DataFrame:
     """A core table's published rows (all of them, those of `dates` or those of `loads`; with
     `history`, only its HISTORY_COLUMNS, the others NULL), in one order whichever rows and columns
@@ -188,10 +190,10 @@ def read_core(
     the same input: by the history columns, then by every other column. Two rows equal in the
     history columns give the history the same answer whichever comes first."""
     schema = core_schema(con, table)
-    return with_every_column(_read_rows(con, table, schema, history, dates, loads), schema)
+    return with_every_column(_read_rows(con, table, schema, history, dates, loads, leaderboard), schema)
 
 
-def _read_rows(con, table: str, schema: dict, history: bool, dates=None, loads=None) -> pl.DataFrame:
+def _read_rows(con, table: str, schema: dict, history: bool, dates=None, loads=None, leaderboard=None) -> pl.DataFrame:
     columns = list(schema)
     history_columns = _history_columns(table, schema)
     wanted = history_columns if history else columns
@@ -203,6 +205,9 @@ def _read_rows(con, table: str, schema: dict, history: bool, dates=None, loads=N
         if values is not None:
             where.append(f"{column} IN ({', '.join('?' for _ in values)})" if values else "false")
             params += list(values)
+    if leaderboard is not None and "leaderboard" in schema:  # one of the boards sharing the table
+        where.append("leaderboard = ?")
+        params.append(leaderboard)
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     return connection.read_table(
         con, f"SELECT {', '.join(wanted)} FROM {table}{condition} ORDER BY {', '.join(order)}", params
@@ -359,7 +364,8 @@ class History:
     """Every board over its whole history (HISTORY_COLUMNS only), and what is derived from all of it."""
 
     core: dict[str, pl.DataFrame]  # the other tables boards read whole (BOARD_READS)
-    boards: dict[str, pl.DataFrame]  # core table -> board
+    boards: dict[str, pl.DataFrame]  # leaderboard -> its board
+    tables: dict[str, str]  # leaderboard -> its core table (the Arena's boards share one)
     facts: dict[str, pl.DataFrame]
     lineage: pl.DataFrame | None
     attributions: dict[str, pl.DataFrame]
@@ -371,12 +377,16 @@ def read_history(con, inputs: MartInputs, published: pl.DataFrame, warehouse: Pa
         table: read_history_rows(con, table, published.filter(pl.col("core_table") == table), warehouse, trust_copy)
         for table in [*BOARDS, *BOARD_READS_ALL]
     }
-    boards = {table: make_board(table, core[table], core) for table in BOARDS if not core[table].is_empty()}
-    facts = {table: model_facts(board) for table, board in boards.items()}
+    boards, tables = {}, {}
+    for table in BOARDS:
+        if not core[table].is_empty():
+            for name, board in per_leaderboard(make_board(table, core[table], core)).items():
+                boards[name], tables[name] = board, table
+    facts = {name: model_facts(board) for name, board in boards.items()}
     lineage = model_lineage(list(boards.values()), list(facts.values()), inputs.registry) if boards else None
-    attributions = {t: attribute_models(board, inputs.registry, lineage, facts[t]) for t, board in boards.items()}
+    attributions = {n: attribute_models(board, inputs.registry, lineage, facts[n]) for n, board in boards.items()}
     read_whole = {table: core[table] for table in BOARD_READS_ALL}
-    return History(read_whole, boards, facts, lineage, attributions)
+    return History(read_whole, boards, tables, facts, lineage, attributions)
 
 
 def changed_models(attribution: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
@@ -428,8 +438,8 @@ def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Upd
     gone = _stored(con, "marts.model_scores", " WHERE list_contains(?, load_id)", [removed]).select(
         "leaderboard", "snapshot_date"
     ).unique()  # fmt: skip
-    for core_table, board in history.boards.items():
-        leaderboard, attribution = board["leaderboard"][0], history.attributions[core_table]
+    for leaderboard, board in history.boards.items():
+        core_table, attribution = history.tables[leaderboard], history.attributions[leaderboard]
         models = changed_models(attribution, stored_attribution.filter(pl.col("leaderboard") == leaderboard))
         dates = snapshots_to_recompute(core_table, board, the_plan, gone, models)
         if not dates:
@@ -437,7 +447,7 @@ def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Upd
         update.snapshots += [(leaderboard, d) for d in dates]
         update.recomputed.append(leaderboard)
         for chunk in range(0, len(dates), SNAPSHOTS_AT_ONCE):  # a full rebuild's memory stays that of a few
-            entries = read_core(con, core_table, dates[chunk : chunk + SNAPSHOTS_AT_ONCE])
+            entries = read_core(con, core_table, dates[chunk : chunk + SNAPSHOTS_AT_ONCE], leaderboard=leaderboard)
             if not entries.is_empty() and not (subset := make_board(core_table, entries, history.core)).is_empty():
                 for table, frame in snapshot_marts(subset, inputs, attribution).items():
                     update.add(table, frame)
@@ -449,12 +459,12 @@ def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Upd
             ],
             how="vertical_relaxed",
         ).sort(FRONTIER_KEYS)  # fmt: skip
-        for table, frame in series_marts(board, frontier, inputs, attribution, history.facts[core_table]).items():
+        for table, frame in series_marts(board, frontier, inputs, attribution, history.facts[leaderboard]).items():
             if full or not _same(frame, _stored(con, table, " WHERE leaderboard = ?", [leaderboard])):
                 update.add(table, frame)
                 update.leaderboards.setdefault(table, []).append(leaderboard)
     # a leaderboard whose every snapshot was superseded away keeps nothing
-    vanished = sorted(set(gone["leaderboard"]) - {board["leaderboard"][0] for board in history.boards.values()})
+    vanished = sorted(set(gone["leaderboard"]) - set(history.boards))
     update.snapshots += [row for row in gone.rows() if row[0] in vanished]
     for table in SERIES_MARTS:
         update.leaderboards.setdefault(table, []).extend(vanished)
@@ -463,7 +473,7 @@ def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Upd
     whole = ["core.model_lineage", "core.model_attribution"]
     funding_changed = FUNDING_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
     if full or funding_changed or update.leaderboards.get("marts.gap"):
-        gap = _all_gaps(con, update, [board["leaderboard"][0] for board in history.boards.values()])
+        gap = _all_gaps(con, update, list(history.boards))
         funding = MartInputs(core={FUNDING_TABLE: read_core(con, FUNDING_TABLE)}, registry=inputs.registry)
         for table, frame in funding_marts(funding, {"marts.gap": gap}).items():
             update.add(table, frame)

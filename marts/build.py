@@ -141,12 +141,24 @@ def make_board(core_table: str, entries: pl.DataFrame, core: dict[str, pl.DataFr
     return BOARDS[core_table].build(one_load_per_snapshot(entries), core)
 
 
+def per_leaderboard(board: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """A board split by leaderboard (the Arena's boards share one core table), in first-seen order:
+    every mart is computed per leaderboard."""
+    if board.is_empty():
+        return {}
+    names = board["leaderboard"].unique(maintain_order=True).to_list()
+    if len(names) == 1:
+        return {names[0]: board}
+    return {name: part for (name,), part in board.partition_by("leaderboard", as_dict=True, maintain_order=True).items()}
+
+
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     per_table: dict[str, list[pl.DataFrame]] = {table: [] for table in LEADERBOARD_TABLES}
     boards = [
-        make_board(core_table, entries, inputs.core)
+        board
         for core_table in BOARDS
         if (entries := inputs.core.get(core_table)) is not None and not entries.is_empty()
+        for board in per_leaderboard(make_board(core_table, entries, inputs.core)).values()
     ]
     facts = [model_facts(board) for board in boards]
     if boards:

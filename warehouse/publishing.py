@@ -20,7 +20,9 @@ class PublishMismatch(RuntimeError):
 #
 # The rule, for every source (README, "When data changes"):
 # - Every core row reports an identity: a leaderboard table holds one board per snapshot date, so
-#   its identity is the snapshot date; core.funding_observations holds figures, identified by
+#   its identity is the snapshot date (core.arena_entries, whose boards share the table: the
+#   leaderboard and the date, so a vision snapshot never supersedes the text one of its day);
+#   core.funding_observations holds figures, identified by
 #   (source, series, edition, period, region, metric, segment). Each core table's contract declares it.
 # - The published content for an identity is the latest accepted content for it. Publishing a load
 #   supersedes every published load that reports any identity it reports (whichever source wrote
@@ -93,15 +95,17 @@ def met_by_publishing(con, group: list[Publication]) -> Met:
         name = f"reported_{len(registered)}"
         con.register(name, reported.to_arrow())
         registered.append(name)
-        if columns == BOARD_IDENTITY:
-            # the group's few dates as constants: the lake skips every file whose dates lie elsewhere,
-            # so the cost stays flat as history grows (a join alone would read every file's dates)
+        if "snapshot_date" in columns and set(columns) <= {*BOARD_IDENTITY, "leaderboard"}:
+            # a board per date (and per leaderboard, where boards share a table): the group's few dates
+            # as constants, so the lake skips every file whose dates lie elsewhere and the cost stays
+            # flat as history grows (a join alone would read every file's dates)
             dates = reported.get_column("snapshot_date").unique().drop_nulls().sort().to_list()
             if not dates:
                 continue
+            listed = ", ".join(columns)
             parts.append(
-                f"SELECT t.load_id, s.member FROM (SELECT DISTINCT snapshot_date, load_id FROM {table} "
-                f"WHERE snapshot_date IN ({', '.join('?' for _ in dates)})) t JOIN {name} s USING (snapshot_date)"
+                f"SELECT t.load_id, s.member FROM (SELECT DISTINCT {listed}, load_id FROM {table} "
+                f"WHERE snapshot_date IN ({', '.join('?' for _ in dates)})) t JOIN {name} s USING ({listed})"
             )
             params += dates
         else:

@@ -1,16 +1,20 @@
 """Quality gates for Chatbot Arena snapshots (see datasets/arena/parse.py).
 
 Entries (core.arena_entries), every check guarding a number the marts publish:
-- the normalised schema is complete and typed; every row is the `arena-text` leaderboard;
-- the Arena score is present and within a plausible Elo range (700-1700: the bundled series spans
-  789 in 2023 to 1503 in 2026), so a score column scaled or shifted by a parser cannot slip through;
-- votes, where published, are positive; a published CI (`+3/-4`, or the feed's `±n`) parsed;
+- the normalised schema is complete and typed; every row is one of the Arena leaderboards
+  datasets/arena/board.py declares, and one snapshot holds one;
+- the Arena score is within a plausible Elo range on every Elo board (700-1800: the bundled series
+  span 789 in 2023 to 1725 on code-webdev in 2026), so a score column scaled or shifted by a parser
+  cannot slip through; it may be missing only on a row the feed lists without a rank (an unrated
+  listing) or on a board declared unranked (agent: rated by signals);
+- votes, where published, are positive (the agent board lists a model with 0); a published CI (`+3/-4`, or the feed's `±n`) parsed;
 - ranks are consistent with scores, for each rank style the Arena publishes: a `ties` rank (1 +
   the number of models statistically better) is never worse than 1 + the number of models with a
   strictly higher score; a `position` rank never puts a model above one with a higher score. A
-  shuffled or misaligned rank column fails either. (A position table with a repeated row dropped
+  shuffled or misaligned rank column fails either (not on the agent board: it ranks by signals). (A position table with a repeated row dropped
   keeps its published positions: the gap after the repeat is allowed.);
-- one row per model (model_key) per snapshot; names free of control characters;
+- one row per model (model_key, rating, votes) per snapshot (one display name can carry two
+  ratings on the daily feed: the board keeps the best); names free of control characters;
 - the snapshot date is not in the future; the snapshot is not much smaller than the previous one
   of its series (the source decides the floor: half of the previous for archives, a fixed minimum
   for the daily top-N feed, whose N varies from 20 to 71).
@@ -27,13 +31,14 @@ from datetime import date
 import polars as pl
 
 from common.gate import GatePlan, printable
-from datasets.arena.parse import CATALOG_SCHEMA, ENTRY_SCHEMA, LEADERBOARD
+from datasets.arena.board import LEADERBOARDS, UNRANKED
+from datasets.arena.parse import CATALOG_SCHEMA, ENTRY_SCHEMA
 
 ENTRIES_SUITE = "arena_entries_snapshot"
 CATALOG_SUITE = "arena_catalog_snapshot"
 ID_COLUMNS = ("model", "rank", "score")
 CATALOG_ID_COLUMNS = ("arena_key", "model")
-SCORE_RANGE = (700, 1700)
+SCORE_RANGE = (700, 1800)  # on a board whose unit is an Elo
 
 _GX_TYPES = {"Utf8": "str", "String": "str", "Float64": "float", "Int64": "int", "Boolean": "bool", "Date": "date"}
 
@@ -67,14 +72,15 @@ def entries_suite(context: ArenaContext):
         return [
             *_snapshot_checks(E, context),
             *_schema_checks(E, ENTRY_SCHEMA),
-            E.ExpectColumnValuesToBeInSet(column="leaderboard", value_set=[LEADERBOARD]),
+            E.ExpectColumnValuesToBeInSet(column="leaderboard", value_set=sorted(LEADERBOARDS)),
+            E.ExpectColumnValuesToBeInSet(column="leaderboards_in_snapshot", value_set=[1]),
             E.ExpectColumnValuesToNotBeNull(column="model"),
             E.ExpectColumnValuesToNotBeNull(column="model_key"),
-            E.ExpectColumnValuesToBeUnique(column="model_key"),
+            E.ExpectColumnValuesToBeInSet(column="repeated_listing", value_set=[False]),
             *printable(E, ["model", "model_key", "organization", "license"]),
-            E.ExpectColumnValuesToNotBeNull(column="score"),
-            E.ExpectColumnValuesToBeBetween(column="score", min_value=low, max_value=high),
-            E.ExpectColumnValuesToBeBetween(column="votes", min_value=1),
+            E.ExpectColumnValuesToBeInSet(column="ranked_without_score", value_set=[False]),
+            E.ExpectColumnValuesToBeBetween(column="elo_score", min_value=low, max_value=high),
+            E.ExpectColumnValuesToBeBetween(column="ranked_votes", min_value=1),
             E.ExpectColumnValuesToBeInSet(column="ci_unparsed", value_set=[False]),
             E.ExpectColumnValuesToBeBetween(column="ci_plus", min_value=0),
             E.ExpectColumnValuesToBeBetween(column="ci_minus", min_value=0),
@@ -108,7 +114,7 @@ def with_check_columns(entries: pl.DataFrame) -> pl.DataFrame:
     # the best score among the models ranked below this one (position style)
     best_ranked_below = pl.col("score").reverse().cum_max().reverse().shift(-1)
     inconsistent = (
-        pl.when(pl.col("rank").is_null() | pl.col("score").is_null())
+        pl.when(pl.col("rank").is_null() | pl.col("score").is_null() | pl.col("leaderboard").is_in(UNRANKED))
         .then(False)
         .when(pl.col("rank_style") == "ties")
         .then(pl.col("rank") > 1 + strictly_higher)
@@ -116,7 +122,20 @@ def with_check_columns(entries: pl.DataFrame) -> pl.DataFrame:
         .then(best_ranked_below.fill_null(float("-inf")) > pl.col("score"))
         .otherwise(False)
     )
+    elo = pl.col("leaderboard").is_in([n for n, facts in LEADERBOARDS.items() if facts.unit == "Elo"])
+    unranked = pl.col("leaderboard").is_in(UNRANKED)
     return entries.sort("rank", nulls_last=True).with_columns(
+        pl.col("leaderboard").n_unique().alias("leaderboards_in_snapshot"),
+        # one name listed twice with different ratings is two entries the Arena shows under one name
+        # (the feed's gpt-5.3-codex (codex-harness) on code, 1406 and 1372): kept, the board counts the
+        # best (common/boards.py); the same name with the same rating twice is a repeat, refused
+        pl.struct("model_key", "score", "votes").is_duplicated().alias("repeated_listing"),
+        (pl.col("score").is_null() & pl.col("rank").is_not_null() & ~pl.col("leaderboard").is_in(UNRANKED)).alias(
+            "ranked_without_score"
+        ),
+        pl.when(elo).then(pl.col("score")).alias("elo_score"),
+        # the agent board ranks by its signals, not by a score, and lists a model with 0 votes
+        pl.when(~unranked).then(pl.col("votes")).alias("ranked_votes"),
         (pl.col("ci").is_not_null() & (pl.col("ci_plus").is_null() | pl.col("ci_minus").is_null())).alias(
             "ci_unparsed"
         ),

@@ -7,7 +7,7 @@ from common.contracts import BOARD_IDENTITY, Column, Table
 ARENA_ENTRIES = Table(
     "core.arena_entries",
     "core",
-    "Chatbot Arena (LMSYS / LMArena) text leaderboard: one row per model per published snapshot that carries an Arena score (scraped tables, the Space's 2023 tables with Elo, the daily JSON feed). Every layout normalised by datasets/arena/parse.py.",
+    "Chatbot Arena (LMSYS / LMArena, now arena.ai) leaderboards: one row per model per board per published snapshot (the text board's scraped tables and the Space's 2023 tables with Elo; every board of the daily JSON feed). Every layout normalised by datasets/arena/parse.py. One snapshot is one board on one date: (leaderboard, snapshot_date) is what a load reports.",
     (
         Column("load_id", "VARCHAR", nullable=False),
         Column("source", "VARCHAR", nullable=False),
@@ -17,7 +17,7 @@ ARENA_ENTRIES = Table(
             "leaderboard",
             "VARCHAR",
             nullable=False,
-            doc="Always arena-text (the text leaderboard; vision and other arenas are not loaded).",
+            doc="arena-<board>: arena-text for the text board (every archive table, and the feed's text.json), arena-vision, arena-code-webdev, arena-text-to-video ... for the daily feed's other boards (declared in datasets/arena/board.py).",
         ),
         Column("model", "VARCHAR", nullable=False, doc="Model name exactly as published on that date."),
         Column(
@@ -40,8 +40,7 @@ ARENA_ENTRIES = Table(
         Column(
             "score",
             "DOUBLE",
-            nullable=False,
-            doc="Arena score (Elo scale; published as arena_elo, arena_score, Arena Elo rating or score).",
+            doc="Arena score (Elo scale; published as arena_elo, arena_score, Arena Elo rating or score). NULL where the feed lists a model unrated: the agent board (rated by signals, no score from mid-June 2026) and a listed model with no rank and no votes (text, 2026-08). Such rows never enter a frontier.",
         ),
         Column(
             "ci",
@@ -63,9 +62,34 @@ ARENA_ENTRIES = Table(
             doc="Rank with style control, as published from 2024-10-16 (no style-controlled score is published).",
         ),
         Column("knowledge_cutoff", "VARCHAR"),
-        Column("url", "VARCHAR"),
+        Column("url", "VARCHAR", doc="The model's link as published (the feed's model_url from 2026-07-16)."),
+        Column(
+            "preliminary",
+            "BOOLEAN",
+            doc="The Arena marks the rating preliminary (few votes yet); published from 2026-07-16, NULL before. Kept, and excluded from every frontier, gap, lag and share (datasets/arena/board.py states the rule).",
+        ),
+        Column("rank_spread_low", "BIGINT", doc="Best rank the model's interval allows (feed's rank_spread, from 2026-07-16)."),
+        Column("rank_spread_high", "BIGINT", doc="Worst rank the model's interval allows (feed's rank_spread, from 2026-07-16)."),
+        Column("price_prompt", "DOUBLE", doc="Input price as the feed publishes it (from 2026-07-16; the feed states no unit)."),
+        Column("price_completion", "DOUBLE", doc="Output price as the feed publishes it (from 2026-07-16; the feed states no unit)."),
+        Column("context_length", "BIGINT", doc="Context length in tokens, as published (from 2026-07-16)."),
+        Column(
+            "signals",
+            "VARCHAR",
+            doc="The agent board's per-signal ratings as published, JSON ({signal: {value, ci}}: net_improvement, confirmed_success, praise_vs_complaint, steerability, bash_recovery, tool_hallucination, where lower is better); NULL elsewhere.",
+        ),
+        Column(
+            "listed",
+            "BIGINT",
+            doc="How many models the snapshot lists (its rows as published, this one included): a truncated list's N.",
+        ),
+        Column(
+            "list_truncated",
+            "BOOLEAN",
+            doc="True when the snapshot lists only the board's top `listed` models (the daily feed until 2026-07-15): a model not listed scored below the last listed score. False for the feed's full lists (2026-07-16 on). NULL for the archive's tables, which are the leaderboards' whole tables as published.",
+        ),
     ),
-    identity=BOARD_IDENTITY,
+    identity=("leaderboard", "snapshot_date"),
 )
 
 ARENA_MODELS = Table(

@@ -51,6 +51,7 @@ Quirks handled here (tests/test_arena.py shows each on the real files):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,10 +218,10 @@ def normalise_table(raw: pl.DataFrame) -> tuple[str, pl.DataFrame, dict]:
     return ENTRIES, _entries(frame, details), details
 
 
-def _entries(frame: pl.DataFrame, details: dict) -> pl.DataFrame:
+def _entries(frame: pl.DataFrame, details: dict, leaderboard: str = LEADERBOARD) -> pl.DataFrame:
     """Typed entries; rows without a score (the Space's `-`) are left out, exact repeats dropped."""
     frame = frame.with_columns(
-        pl.lit(LEADERBOARD).alias("leaderboard"),
+        pl.lit(leaderboard).alias("leaderboard"),
         model_key_expr(),
         open_weights_expr().alias("open_weights"),
         *(_number(c, pl.Int64) for c in ("rank", "votes", "rank_stylectrl") if c in frame.columns),
@@ -248,8 +249,36 @@ def _drop_exact_repeats(frame: pl.DataFrame, details: dict) -> pl.DataFrame:
 
 
 # --- the daily JSON feed -------------------------------------------------------------------------
+#
+# One file per board per day, `<date>/<board>.json`, each `{meta: {leaderboard, source_url, fetched_at,
+# last_updated, model_count}, models: [...]}`. Two row layouts (tests/test_arena.py, on the real files):
+# - `daily-json` (2026-03-19 -> 07-15): rank, model, vendor, license, score, ci (one number: ±), votes.
+#   The page showed each board's top N only (N varies by day: 10 to 71 on text): the list is
+#   TRUNCATED, so a model not listed scored below the last listed one (`list_truncated` true).
+# - `daily-json-2026-07-16` (2026-07-16 on): the full board, and the rows gain rank_spread [low, high],
+#   model_url, ci_low / ci_high (the two half-widths, replacing ci), preliminary, price_prompt,
+#   price_completion, context_length and signals (the agent board's per-signal ratings, kept as JSON).
+# A row may have a null vendor (unattributed), or a null score: the agent board rates by signals and
+# from mid-June publishes no `score` at all; on text `inkling-small Thinky` is listed unrated (no
+# rank, no votes). Such rows are kept (the gate allows a null score only without a rank, or on a
+# board declared unranked) and never enter a board's frontier (arena_board drops them).
 
-JSON_MODEL_FIELDS = ("rank", "model", "vendor", "license", "score", "ci", "votes")
+DAILY_LAYOUTS = {
+    "daily-json": ("rank", "model", "vendor", "license", "score", "ci", "votes"),
+    "daily-json-2026-07-16": (
+        "rank", "rank_spread", "model", "vendor", "license", "votes", "score", "ci_low", "ci_high", "preliminary",
+    ),
+}  # fmt: skip
+# optional in the later layout (absent fields are NULL)
+DAILY_OPTIONAL = ("model_url", "price_prompt", "price_completion", "context_length", "signals")
+# the later layout is the full board; the first, the page's top N
+TRUNCATED_LAYOUTS = {"daily-json"}
+JSON_MODEL_FIELDS = DAILY_LAYOUTS["daily-json"]
+
+
+def board_leaderboard(board: str) -> str:
+    """The feed's board name -> aigap's leaderboard: `text` -> `arena-text`, `code-webdev` -> `arena-code-webdev`."""
+    return f"arena-{board}"
 
 
 def _whole_number(value) -> int | None:
@@ -263,12 +292,28 @@ def _whole_number(value) -> int | None:
     return None
 
 
-def normalise_daily_json(raw: bytes) -> tuple[pl.DataFrame, dict]:
-    """`{meta: {...}, models: [{rank, model, vendor, license, score, ci, votes}]}` -> entries.
+def _daily_layout(models: list[dict]) -> str:
+    """The row layout: the later one as soon as a row carries its CI halves."""
+    return "daily-json-2026-07-16" if any("ci_low" in m or "rank_spread" in m for m in models) else "daily-json"
 
-    Every way the document can differ from that shape is a rejection with a reason (never a parser
-    crash): not JSON, nested too deep, `meta` not an object, `models` not a list of objects, a field
-    holding a list or an object, fewer models than its own `meta.model_count` (a truncated feed).
+
+def _plain(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _spread(value, i: int) -> str | None:
+    if isinstance(value, list) and len(value) == 2 and all(_whole_number(v) is not None for v in value):
+        return str(value[i])
+    return None if value is None else "unparsed"
+
+
+def normalise_daily_json(raw: bytes, board: str = "text") -> tuple[pl.DataFrame, dict]:
+    """One board's daily file -> entries of leaderboard `arena-<board>`.
+
+    Every way the document can differ from the shapes above is a rejection with a reason (never a
+    parser crash): not JSON, nested too deep, `meta` not an object, `meta.leaderboard` another board,
+    `models` not a list of objects, a field missing or (but `rank_spread`, `signals`) holding a list
+    or an object, fewer models than its own `meta.model_count` (a file cut short).
     """
     document = read_json(raw)
     if not isinstance(document, dict) or not isinstance(document.get("models"), list):
@@ -279,8 +324,8 @@ def normalise_daily_json(raw: bytes) -> tuple[pl.DataFrame, dict]:
         meta = {}
     if not isinstance(meta, dict):
         raise SnapshotRejected(f"`meta` is {type(meta).__name__} {str(meta)[:40]!r}, expected an object")
-    if meta.get("leaderboard") not in (None, "text"):
-        raise SnapshotRejected(f"feed is the {str(meta.get('leaderboard'))[:40]!r} leaderboard, expected 'text'")
+    if meta.get("leaderboard") not in (None, board):
+        raise SnapshotRejected(f"feed is the {str(meta.get('leaderboard'))[:40]!r} leaderboard, expected {board!r}")
     models = document["models"]
     if not models:
         raise SnapshotRejected("feed lists no models")
@@ -296,33 +341,65 @@ def normalise_daily_json(raw: bytes) -> tuple[pl.DataFrame, dict]:
             raise SnapshotRejected(f"meta.model_count is {str(declared)[:40]!r}, not a whole number")
         if count != len(models):
             raise SnapshotRejected(f"feed declares {count} models but lists {len(models)}: cut short?")
-    missing = sorted({f for m in models for f in JSON_MODEL_FIELDS if f not in m})
+    layout = _daily_layout(models)
+    fields = DAILY_LAYOUTS[layout]
+    missing = sorted({f for m in models for f in fields if f not in m})
     if missing:
         raise SnapshotRejected(
             [{"check": "header", "reason": f"models lack field(s) {missing} (renamed?)", "missing_columns": missing}]
         )
-    nested = sorted({f for m in models for f in JSON_MODEL_FIELDS if isinstance(m[f], dict | list)})
+    structured = {"rank_spread", "signals"}
+    nested = sorted(
+        {f for m in models for f in (*fields, *DAILY_OPTIONAL) if f not in structured and isinstance(m.get(f), dict | list)}
+    )
     if nested:
         raise SnapshotRejected(f"model field(s) {nested} hold lists or objects, expected plain values")
-    frame = pl.DataFrame(
-        {f: [None if m[f] is None else str(m[f]) for m in models] for f in JSON_MODEL_FIELDS},
-        schema=dict.fromkeys(JSON_MODEL_FIELDS, pl.Utf8),
-    ).rename({"vendor": "organization"})
+    columns: dict[str, list] = {f: [_plain(m[f]) for m in models] for f in fields if f not in structured | {"ci_low", "ci_high"}}
+    if layout == "daily-json-2026-07-16":
+        columns["rank_spread_low"] = [_spread(m["rank_spread"], 0) for m in models]
+        columns["rank_spread_high"] = [_spread(m["rank_spread"], 1) for m in models]
+        # the CI as the older rows write it, +plus/-minus: ci_high above the score, ci_low below
+        columns["ci"] = [
+            None if m["ci_low"] is None and m["ci_high"] is None else f"+{_plain(m['ci_high'])}/-{_plain(m['ci_low'])}"
+            for m in models
+        ]
+        for f in DAILY_OPTIONAL:
+            columns[f] = [
+                None if m.get(f) is None else json.dumps(m[f], sort_keys=True) if f == "signals" else _plain(m[f])
+                for m in models
+            ]
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Utf8)).rename(
+        {"vendor": "organization", **({"model_url": "url"} if "model_url" in columns else {})}
+    )
     details = {
-        "layout": "daily-json",
+        "layout": layout,
         "kind": ENTRIES,
+        "board": board,
         **{k: meta.get(k) if isinstance(meta.get(k), str | None) else str(meta.get(k)) for k in
            ("fetched_at", "last_updated", "source_url")},
+        "listed": len(models),
+        "list_truncated": layout in TRUNCATED_LAYOUTS,
     }  # fmt: skip
     reject_comma_numbers(frame, ["score", "votes", "rank"])
-    return _entries(frame.with_columns(pl.col(pl.Utf8).str.strip_chars()), details), details
+    frame = frame.with_columns(pl.col(pl.Utf8).str.strip_chars())
+    typed = frame.with_columns(
+        *(_number(c, pl.Int64) for c in ("rank_spread_low", "rank_spread_high", "context_length") if c in frame.columns),
+        *(_number(c) for c in ("price_prompt", "price_completion") if c in frame.columns),
+        *(
+            [pl.col("preliminary").replace_strict({"True": True, "False": False}, default=None, return_dtype=pl.Boolean)]
+            if "preliminary" in frame.columns else []
+        ),
+        pl.lit(len(models), pl.Int64).alias("listed"),
+        pl.lit(layout in TRUNCATED_LAYOUTS).alias("list_truncated"),
+    )  # fmt: skip
+    return _entries(typed, details, board_leaderboard(board)), details
 
 
 # --- the board the marts read ---------------------------------------------------------------------
 
 BOARD_COLUMNS = [
     "leaderboard", "snapshot_date", "load_id", "model_id", "model", "score", "publisher", "publisher_alias_type",
-    "open_weights", "license", "votes",
+    "open_weights", "license", "votes", "preliminary", "listed", "list_truncated",
 ]  # fmt: skip
 
 
@@ -339,7 +416,8 @@ def latest_catalog(catalog: pl.DataFrame) -> pl.DataFrame:
 def arena_board(entries: pl.DataFrame, catalog: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
     """One row per model per Arena snapshot, scored by the Arena score (common/boards.py contract).
 
-    `entries` are published core.arena_entries rows of one load per snapshot date; `catalog`
+    `entries` are published core.arena_entries rows of one load per board and snapshot date (any
+    boards: the board keeps each row's leaderboard); `catalog`
     core.arena_models; `overrides` data/arena/model_overrides.csv (model_key, organization,
     open_weights, evidence).
 
@@ -359,12 +437,14 @@ def arena_board(entries: pl.DataFrame, catalog: pl.DataFrame, overrides: pl.Data
         entries.join(latest_catalog(catalog), on="model_key", how="left")
         .join(overrides, on="model_key", how="left")
         .with_columns(
-            pl.lit(LEADERBOARD).alias("leaderboard"),
             pl.col("model_key").alias("model_id"),
             pl.coalesce("organization", "catalog_organization", "override_organization").alias("publisher"),
             pl.lit("arena_organization").alias("publisher_alias_type"),
             pl.coalesce("license", "catalog_license").alias("license"),
             pl.coalesce("override_open_weights", "open_weights", "catalog_open_weights").alias("open_weights"),
+            pl.col("preliminary").fill_null(False),
+            pl.col("list_truncated").fill_null(False),  # the archive's tables are whole tables
+            pl.col("listed").fill_null(pl.len().over("leaderboard", "snapshot_date")),
         )
         .filter(pl.col("score").is_not_null())
     )

@@ -133,7 +133,8 @@ def print_summary(summary) -> None:
         latest = con.execute(
             """
             SELECT g.leaderboard, g.snapshot_date, g.attribution, g.leader, g.leader_score, g.follower,
-                   g.follower_score, g.gap, g.lag_days, g.lag_censored, g.lag_days_at_least, c.top100_share
+                   g.follower_score, g.gap, g.lag_days, g.lag_censored, g.lag_days_at_least, c.top100_share,
+                   g.follower_censored, g.follower_below, g.gap_at_least
             FROM marts.latest_gap g
             LEFT JOIN marts.attribution_coverage c
               ON c.leaderboard = g.leaderboard AND c.snapshot_date = g.snapshot_date AND c.mode = g.attribution
@@ -143,7 +144,14 @@ def print_summary(summary) -> None:
         ).fetchall()
     if latest:
         print("\nLatest US-China frontier gap:")
-        for board, day, mode, leader, l_score, follower, f_score, gap, lag, censored, at_least, share in latest:
+        for (board, day, mode, leader, l_score, follower, f_score, gap, lag, censored, at_least, share,
+             follower_censored, below, gap_at_least) in latest:  # fmt: skip
+            if follower_censored:  # not on the day's truncated list: below its last listed score
+                print(
+                    f"  {board} {day} ({mode}): {leader} {l_score:.2f}; {follower} not in the listed top, below "
+                    f"{below:.2f}: gap more than {gap_at_least:.2f} {leaderboard(board).unit} (censored)"
+                )
+                continue
             print(
                 f"  {board} {day} ({mode}): {leader} {l_score:.2f} vs {follower} {f_score:.2f}, "
                 f"gap {gap:.2f} {leaderboard(board).unit}; {lag_phrase(follower, lag, censored, at_least)}"

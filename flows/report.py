@@ -28,7 +28,9 @@ INTERACTIVE_PAGE = "charts.html"
 # The report shows the headline scope: every model on the board (marts.gap also has filtered scopes).
 # Marts are read in one order (ORDER BY ALL): a DuckDB scan returns rows in any order, and a chart
 # built from the same rows in another order is another spec (a cache miss, another charts.html).
-HEADLINE_GAP = "SELECT * FROM marts.gap WHERE scope = 'all' ORDER BY ALL"
+# A censored gap (the follower not on a truncated list: marts.gap follower_censored) has no value to
+# quote or draw: the report and charts read the measured gaps; the CLI states the censored ones.
+HEADLINE_GAP = "SELECT * FROM marts.gap WHERE scope = 'all' AND NOT follower_censored ORDER BY ALL"
 HEADLINE_TREND = "SELECT * FROM marts.gap_trend WHERE scope = 'all' ORDER BY ALL"
 # What reports.gap_report.quarantine_rows reads of meta.loads: the quarantined loads, and the
 # publishes of their snapshot keys (which resolve them); not the whole ledger.

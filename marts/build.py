@@ -85,18 +85,27 @@ def model_lineage(boards: list[pl.DataFrame], facts: list[pl.DataFrame], registr
     return resolve_lineage(pl.concat(facts, how="diagonal_relaxed"), reported_edges(boards), registry)
 
 
+def headline(board: pl.DataFrame) -> pl.DataFrame:
+    """The rows every headline number reads: a preliminary rating is listed, never ranked (the rule:
+    datasets/arena/board.py)."""
+    return board.filter(~pl.col("preliminary")) if "preliminary" in board.columns else board
+
+
 def snapshot_marts(board: pl.DataFrame, inputs: MartInputs, attribution: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The marts of SNAPSHOT_MARTS for the snapshots in `board` (any subset of a leaderboard's
     snapshots: each row of these marts depends on its own snapshot and the models' attribution only).
     `attribution` covers every model of the leaderboard."""
     benchmarks = [b for b in leaderboard(board["leaderboard"][0]).benchmarks if b in board.columns]
     wide = gaps.wide_attribution(attribution)
+    listed = gaps.attributed_board(board, wide)
+    board = headline(board)
     scored = gaps.attributed_board(board, wide)
     scopes = gaps.scoped(board)
     fine = gaps.fine_groups(scored, wide, ["score", *benchmarks])
     top = gaps.ranked(board, scopes)
     return {
-        "marts.model_scores": gaps.model_scores(scored, wide),
+        "marts.model_scores": gaps.model_scores(listed, wide),
+        "marts.snapshot_lists": gaps.snapshot_lists(listed),
         "marts.country_frontier": gaps.country_frontier(fine, wide, scopes),
         "marts.topn_share": gaps.topn_share(top, attribution),
         "marts.benchmark_gap": gaps.benchmark_gap(fine, wide, scopes, benchmarks, inputs.pairs) if benchmarks else None,
@@ -112,7 +121,8 @@ def series_marts(
     its board over every snapshot (the HISTORY_COLUMNS suffice), `frontier` its whole
     marts.country_frontier."""
     wide = gaps.wide_attribution(attribution)
-    gap = gaps.gaps_with_lag(frontier, inputs.pairs)
+    gap = gaps.gaps_with_lag(frontier, inputs.pairs, gaps.snapshot_lists(history))
+    history = headline(history)
     top = gaps.ranked(history, ["all"])
     return {
         "marts.gap": gap,

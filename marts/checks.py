@@ -66,12 +66,22 @@ def _pair_derived(frame: pl.DataFrame) -> pl.DataFrame:
 def _lag_derived(frame: pl.DataFrame) -> pl.DataFrame:
     """A censored lag has no lag_days and a lower bound; an uncensored one equals its lower bound."""
     return _pair_derived(frame).with_columns(
-        pl.when(pl.col("lag_censored"))
+        pl.when(pl.col("follower_censored"))
+        .then(pl.col("lag_days").is_null() & pl.col("lag_days_at_least").is_null() & pl.col("lag_censored"))
+        .when(pl.col("lag_censored"))
         .then(pl.col("lag_days").is_null() & pl.col("lag_days_at_least").is_not_null())
         .otherwise(pl.col("lag_days") == pl.col("lag_days_at_least"))
         .fill_null(False)
         .alias("lag_consistent"),
         (pl.col("after_hole") == (pl.col("days_since_previous").fill_null(0) > HOLE_DAYS)).alias("hole_consistent"),
+        # a censored follower: no gap, no score, a bound; a measured one: the gap is its own lower bound
+        pl.when(pl.col("follower_censored"))
+        .then(pl.col("gap").is_null() & pl.col("follower_score").is_null() & pl.col("follower_below").is_not_null()
+              & (pl.col("gap_at_least") == (pl.col("leader_score") - pl.col("follower_below")).round(6)))
+        .otherwise(pl.col("gap").is_not_null() & pl.col("follower_model").is_not_null()
+                   & (pl.col("gap_at_least") == pl.col("gap")))
+        .fill_null(False)
+        .alias("censoring_consistent"),
     )
 
 
@@ -118,7 +128,10 @@ def _coverage_derived(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _topn_derived(frame: pl.DataFrame) -> pl.DataFrame:
     group = ["leaderboard", "snapshot_date", "attribution", "scope", "top_n"]
-    return frame.with_columns(pl.col("share").sum().over(group).alias("share_sum_of_top_n"))
+    return frame.with_columns(
+        pl.col("share").sum().over(group).alias("share_sum_of_top_n"),
+        (pl.col("share").is_null() == pl.col("share_null_reason").is_not_null()).alias("share_null_iff_reason"),
+    )
 
 
 PAIR_KEYS = ["leaderboard", "snapshot_date", "attribution", "scope", "pair"]
@@ -166,8 +179,11 @@ MART_SUITES: dict[str, MartSuite] = {
     ),
     "marts.gap": MartSuite(
         lambda E: [
-            *_common(E, PAIR_KEYS, [*PAIR_NOT_NULL, "lag_censored", "lag_days_at_least", "after_hole"]),
+            *_common(E, PAIR_KEYS, ["leader", "follower", "leader_score", "leader_model", "lag_censored", "after_hole",
+                                    "follower_censored", "gap_at_least"]),
             *_pair_checks(E),
+            E.ExpectColumnValuesToBeInSet(column="censoring_consistent", value_set=[True]),
+            E.ExpectColumnValuesToBeBetween(column="gap_at_least", min_value=0),
             E.ExpectColumnValuesToBeBetween(column="lag_days", min_value=0),  # NULL (censored) is allowed
             E.ExpectColumnValuesToBeBetween(column="lag_days_at_least", min_value=0),
             E.ExpectColumnValuesToBeInSet(column="lag_consistent", value_set=[True]),
@@ -182,9 +198,18 @@ MART_SUITES: dict[str, MartSuite] = {
             E.ExpectColumnValuesToBeInSet(column="top_n", value_set=[10, 50, 100]),
             E.ExpectColumnValuesToBeBetween(column="share", min_value=0, max_value=1),
             E.ExpectColumnValuesToBeBetween(column="share_sum_of_top_n", min_value=0, max_value=1 + TOLERANCE),
+            E.ExpectColumnValuesToBeInSet(column="share_null_iff_reason", value_set=[True]),
         ],
         ["leaderboard", "snapshot_date", "attribution", "scope", "top_n", "country"],
         _topn_derived,
+    ),
+    "marts.snapshot_lists": MartSuite(
+        lambda E: [
+            *_common(E, ["leaderboard", "snapshot_date"], ["listed", "ranked", "last_listed_score", "list_truncated"]),
+            E.ExpectColumnValuesToBeBetween(column="listed", min_value=1),
+            E.ExpectColumnValuesToBeBetween(column="ranked", min_value=0),
+        ],
+        ["leaderboard", "snapshot_date"],
     ),
     "marts.benchmark_gap": MartSuite(
         lambda E: [*_common(E, [*PAIR_KEYS, "benchmark"], PAIR_NOT_NULL), *_pair_checks(E)],

@@ -18,6 +18,11 @@ MODEL_SCORES = Table(
         Column("merged", "BOOLEAN"),
         Column("flagged", "BOOLEAN"),
         Column("open_weights", "BOOLEAN"),
+        Column(
+            "preliminary",
+            "BOOLEAN",
+            doc="The Arena marks the rating preliminary: listed here, left out of every frontier, gap, lag, share and coverage (datasets/arena/board.py). NULL where a leaderboard has no such mark.",
+        ),
         Column("publisher", "VARCHAR"),
         Column("country_publisher", "VARCHAR"),
         Column("country_lineage", "VARCHAR"),
@@ -61,8 +66,31 @@ TOPN_SHARE = Table(
         Column("top_n", "INTEGER", nullable=False),
         Column("country", "VARCHAR", nullable=False),
         Column("models", "BIGINT", nullable=False),
-        Column("share", "DOUBLE", nullable=False),
+        Column(
+            "share",
+            "DOUBLE",
+            doc="models / top_n; NULL when the scope holds fewer than top_n ranked models on the list (see share_null_reason): a share of a top 100 that lists 30 models is not a share of a top 100.",
+        ),
         Column("models_in_top", "BIGINT", nullable=False),
+        Column(
+            "share_null_reason",
+            "VARCHAR",
+            doc="Why share is NULL: the list is truncated above top_n (the Arena's daily feed until 2026-07-15), or the board has fewer ranked models in scope than top_n.",
+        ),
+    ),
+)
+
+SNAPSHOT_LISTS = Table(
+    "marts.snapshot_lists",
+    "per snapshot",
+    "What each snapshot's list holds: how many models it lists, how many are ranked (not preliminary), its last listed score and whether it is truncated (the Arena's daily feed lists each board's top N until 2026-07-15). A country with no model in a truncated list has a frontier below last_listed_score that day, not none (marts.gap follower_censored).",
+    (
+        Column("leaderboard", "VARCHAR", nullable=False),
+        Column("snapshot_date", "DATE", nullable=False),
+        Column("listed", "BIGINT", nullable=False, doc="Models the snapshot lists with a score (after the dedupe rule)."),
+        Column("ranked", "BIGINT", nullable=False, doc="Of them, the models whose rating is not preliminary."),
+        Column("last_listed_score", "DOUBLE", nullable=False, doc="The lowest listed score: the bound below which every unlisted model lies on a truncated list."),
+        Column("list_truncated", "BOOLEAN", nullable=False, doc="True when the list is the board's top `listed` only."),
     ),
 )
 
@@ -140,13 +168,18 @@ ATTRIBUTION_COVERAGE = Table(
             "DOUBLE",
             doc="Lineage mode only: share of the top 100 whose lineage country comes from an exclusive architecture (no usable chain). top100_share = top100_chain_share + top100_architecture_share.",
         ),
+        Column(
+            "top100_null_reason",
+            "VARCHAR",
+            doc="Why the top-100 shares are NULL: the list is truncated below 100 models (the Arena's daily feed until 2026-07-15), or the board ranks fewer than 100 models.",
+        ),
     ),
 )
 
 GAP = Table(
     "marts.gap",
     "per series",
-    "The frontier gap between pairs of countries (pair = 'US-CN' by default; configure with AIGAP_GAP_PAIRS), per leaderboard, snapshot, attribution mode and scope, where both countries are on the board. gap = leader_score - follower_score in the leaderboard's own points; relative_gap = gap / leader_score.",
+    "The frontier gap between pairs of countries (pair = 'US-CN' by default; configure with AIGAP_GAP_PAIRS), per leaderboard, snapshot, attribution mode and scope, where both countries are on the board, or where one is on a truncated list and the other is not (follower_censored: the follower's frontier is only known to be below follower_below; gap, follower_score and the lag are NULL). gap = leader_score - follower_score in the leaderboard's own points; relative_gap = gap / leader_score.",
     (
         Column("leaderboard", "VARCHAR", nullable=False),
         Column("snapshot_date", "DATE", nullable=False),
@@ -156,16 +189,16 @@ GAP = Table(
         Column("leader", "VARCHAR", nullable=False),
         Column("follower", "VARCHAR", nullable=False),
         Column("leader_score", "DOUBLE", nullable=False),
-        Column("follower_score", "DOUBLE", nullable=False),
-        Column("gap", "DOUBLE", nullable=False),
-        Column("relative_gap", "DOUBLE", nullable=False),
+        Column("follower_score", "DOUBLE", doc="NULL when follower_censored (not on a truncated list)."),
+        Column("gap", "DOUBLE", doc="NULL when follower_censored: the gap is then only known to be more than gap_at_least."),
+        Column("relative_gap", "DOUBLE"),
         Column(
             "lag_days",
             "BIGINT",
             doc='How many days before this snapshot the leader first reached the follower\'s current frontier ("the follower is N days behind"), in the same leaderboard, attribution mode and scope. NULL when censored (see lag_censored): never 0 for "unknown".',
         ),
         Column("leader_model", "VARCHAR", nullable=False),
-        Column("follower_model", "VARCHAR", nullable=False),
+        Column("follower_model", "VARCHAR"),
         Column(
             "lag_censored",
             "BOOLEAN",
@@ -174,7 +207,7 @@ GAP = Table(
         Column(
             "lag_days_at_least",
             "BIGINT",
-            doc='A lower bound on the lag: days since the series starts when lag_censored, else equal to lag_days. Print "at least N days" for censored rows.',
+            doc='A lower bound on the lag: days since the series starts when lag_censored, else equal to lag_days. Print "at least N days" for censored rows. NULL when follower_censored (the follower\'s level is unknown).',
         ),
         Column(
             "days_since_previous",
@@ -185,6 +218,19 @@ GAP = Table(
             "after_hole",
             "BOOLEAN",
             doc="True when the previous row of the series is more than 45 days earlier (a hole in the record, see marts.snapshot_holes): a chart breaks its line before this row.",
+        ),
+        Column(
+            "follower_censored",
+            "BOOLEAN",
+            nullable=False,
+            doc="True when the follower has no model on a truncated list (marts.snapshot_lists): its frontier is censored, below follower_below, and the gap unknown (more than gap_at_least).",
+        ),
+        Column("follower_below", "DOUBLE", doc="The censored follower's bound: the snapshot's last listed score."),
+        Column(
+            "gap_at_least",
+            "DOUBLE",
+            nullable=False,
+            doc="A lower bound on the gap: leader_score - follower_below when follower_censored, else the gap itself.",
         ),
     ),
 )
@@ -267,7 +313,8 @@ OPEN_WEIGHTS_GAP = View(
 SELECT leaderboard, snapshot_date, attribution,
        CASE scope WHEN 'open_weights' THEN 'open' ELSE 'proprietary' END AS weights,
        pair, leader, follower, leader_score, follower_score, gap, relative_gap, lag_days, lag_censored,
-       lag_days_at_least, leader_model, follower_model, days_since_previous, after_hole
+       lag_days_at_least, leader_model, follower_model, days_since_previous, after_hole, follower_censored,
+       follower_below, gap_at_least
 FROM marts.gap
 WHERE scope IN ('open_weights', 'proprietary')
 """,
@@ -277,6 +324,7 @@ CONTRACTS = (
     MODEL_SCORES,
     COUNTRY_FRONTIER,
     TOPN_SHARE,
+    SNAPSHOT_LISTS,
     BENCHMARK_GAP,
     SIZE_GAP,
     ATTRIBUTION_COVERAGE,

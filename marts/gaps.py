@@ -12,6 +12,17 @@ Scopes (the filters users expect), each a predicate on the board's flags:
 - open_weights / proprietary  models whose licence says open weights / proprietary (the Arena;
              models of unknown licence are in neither)
 A board has the scopes whose columns it carries (the Arena: all, open_weights, proprietary).
+
+Lists that are not the whole board (the Arena's daily feed until 2026-07-15 lists each board's top
+N only): marts.snapshot_lists records per snapshot how many models are listed, the last listed
+score and whether the list is truncated. A pair member with no model in a truncated list is not
+absent: its frontier that day is censored, below the last listed score S. marts.gap then carries
+the row with `follower_censored`, `follower_below` = S and `gap_at_least` = leader - S; its gap,
+follower score and lag are NULL (never a gap computed as if the country were absent), and no
+trend compares it. A lag whose leader was unseen in a truncated list (below a bound above the
+follower's level) before the day it is first seen at that level is censored too (at least N days).
+Top-N shares and coverage over a list holding fewer than N ranked models are NULL, with the reason.
+Preliminary ratings (datasets/arena/board.py) are in marts.model_scores, marked, and in no other mart.
 """
 
 from __future__ import annotations
@@ -120,7 +131,7 @@ def model_scores(scored: pl.DataFrame, wide: pl.DataFrame) -> pl.DataFrame:
     """The board with each model's country per mode (marts.model_scores)."""
     optional = {
         "params_b": pl.Float64, "official_provider": pl.Boolean, "merged": pl.Boolean, "flagged": pl.Boolean,
-        "open_weights": pl.Boolean,
+        "open_weights": pl.Boolean, "preliminary": pl.Boolean,
     }  # fmt: skip
     frame = scored.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in optional.items() if c not in scored.columns)
     return frame.join(signatures(wide), on="signature", how="left").drop("signature", "model_rank")
@@ -310,9 +321,115 @@ def with_holes(gap: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def gaps_with_lag(frontier: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
+def snapshot_lists(board: pl.DataFrame) -> pl.DataFrame:
+    """marts.snapshot_lists: per snapshot, what its list holds (a board without `listed` /
+    `list_truncated` columns lists every model it has)."""
+    preliminary = pl.col("preliminary") if "preliminary" in board.columns else pl.lit(False)
+    return (
+        board.group_by(KEYS)
+        .agg(
+            (pl.col("listed").max() if "listed" in board.columns else pl.len()).cast(pl.Int64).alias("listed"),
+            (~preliminary).sum().cast(pl.Int64).alias("ranked"),
+            pl.col("score").min().alias("last_listed_score"),
+            (pl.col("list_truncated").any() if "list_truncated" in board.columns else pl.lit(False)).alias(
+                "list_truncated"
+            ),
+        )
+        .select(*KEYS, "listed", "ranked", "last_listed_score", "list_truncated")
+        .sort(KEYS)
+    )
+
+
+def unseen_in_truncated_lists(frontier: pl.DataFrame, lists: pl.DataFrame, countries: list[str]) -> pl.DataFrame:
+    """(leaderboard, attribution, scope, snapshot_date, country, below): a country with no model in a
+    truncated list; its frontier that day is below `below`, the last listed score."""
+    truncated = lists.filter(pl.col("list_truncated")).select(*KEYS, pl.col("last_listed_score").alias("below"))
+    series = frontier.select("leaderboard", "attribution", "scope").unique()
+    candidates = truncated.join(series, on="leaderboard").join(
+        pl.DataFrame({"country": countries}, schema={"country": pl.Utf8}), how="cross"
+    )
+    seen = frontier.select(*KEYS, "attribution", "scope", "country").unique()
+    return candidates.join(seen, on=[*KEYS, "attribution", "scope", "country"], how="anti")
+
+
+def censored_gaps(frontier: pl.DataFrame, unseen: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    """Pair rows where one country is on a truncated list and the other is not: the listed one leads,
+    the other's frontier is below the last listed score (follower_below); the gap is at least the
+    difference (gap_at_least), and unknown."""
     keys = [*KEYS, "attribution", "scope"]
-    return with_holes(lag_days(pair_gap(frontier, pairs, keys), frontier)).sort([*keys, "pair"])
+    parts = []
+    for a, b in pairs:
+        for listed, absent in ((a, b), (b, a)):
+            rows = frontier.filter(pl.col("country") == listed).join(
+                unseen.filter(pl.col("country") == absent).drop("country"), on=keys
+            )
+            parts.append(
+                rows.select(
+                    *keys,
+                    pl.lit(f"{a}-{b}").alias("pair"),
+                    pl.lit(listed).alias("leader"),
+                    pl.lit(absent).alias("follower"),
+                    pl.col("best_score").alias("leader_score"),
+                    pl.lit(None, pl.Float64).alias("follower_score"),
+                    pl.col("best_model").alias("leader_model"),
+                    pl.lit(None, pl.Utf8).alias("follower_model"),
+                    pl.lit(None, pl.Float64).alias("gap"),
+                    pl.lit(None, pl.Float64).alias("relative_gap"),
+                    pl.lit(True).alias("follower_censored"),
+                    pl.col("below").alias("follower_below"),
+                    (pl.col("best_score") - pl.col("below")).round(GAP_DECIMALS).alias("gap_at_least"),
+                    pl.lit(None, pl.Int64).alias("lag_days"),
+                    pl.lit(True).alias("lag_censored"),
+                    pl.lit(None, pl.Int64).alias("lag_days_at_least"),
+                )
+            )
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def censor_unseen_leaders(gap: pl.DataFrame, unseen: pl.DataFrame) -> pl.DataFrame:
+    """A lag is censored when, before the day the leader is first seen at the follower's level, it
+    was unseen in a truncated list whose bound lies above that level (it may have been there already)."""
+    if unseen.is_empty() or gap.is_empty():
+        return gap
+    series_keys = ["leaderboard", "attribution", "scope"]
+    rows = gap.with_row_index("_row")
+    first_seen = pl.col("snapshot_date") - pl.duration(days=pl.col("lag_days_at_least"))
+    hit = (
+        rows.filter(pl.col("lag_days_at_least").is_not_null())
+        .select("_row", *series_keys, pl.col("leader").alias("country"), first_seen.alias("_first"), "follower_score")
+        .join(unseen.rename({"snapshot_date": "_unseen"}), on=[*series_keys, "country"])
+        .filter((pl.col("_unseen") < pl.col("_first")) & (pl.col("below") > pl.col("follower_score")))
+        .select("_row")
+        .unique()
+        .with_columns(pl.lit(True).alias("_unseen_leader"))
+    )
+    unseen_leader = pl.col("_unseen_leader").fill_null(False)
+    return (
+        rows.join(hit, on="_row", how="left")
+        .with_columns(
+            pl.when(unseen_leader).then(None).otherwise(pl.col("lag_days")).alias("lag_days"),
+            (pl.col("lag_censored") | unseen_leader).alias("lag_censored"),
+        )
+        .drop("_row", "_unseen_leader")
+    )
+
+
+def gaps_with_lag(
+    frontier: pl.DataFrame, pairs: list[tuple[str, str]], lists: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    keys = [*KEYS, "attribution", "scope"]
+    measured = lag_days(pair_gap(frontier, pairs, keys), frontier).with_columns(
+        pl.lit(False).alias("follower_censored"),
+        pl.lit(None, pl.Float64).alias("follower_below"),
+        pl.col("gap").alias("gap_at_least"),
+    )
+    if lists is not None and lists["list_truncated"].any():
+        unseen = unseen_in_truncated_lists(frontier, lists, sorted({c for pair in pairs for c in pair}))
+        measured = censor_unseen_leaders(measured, unseen)
+        censored = censored_gaps(frontier, unseen, pairs)
+        if not censored.is_empty():
+            measured = pl.concat([measured, censored.select(measured.columns)], how="vertical_relaxed")
+    return with_holes(measured).sort([*keys, "pair"])
 
 
 def snapshot_holes(board: pl.DataFrame) -> pl.DataFrame:
@@ -338,7 +455,11 @@ def ranked(board: pl.DataFrame, scopes: list[str], depth: int = max(TOP_N)) -> p
     One numeric pass finds each snapshot's depth-th best score per scope, so only the few rows at or
     above it are sorted.
     """
-    rows = board.select(*KEYS, "model_id", "score", *(SCOPES[s].alias(f"in_{s}") for s in scopes))
+    lists = [
+        pl.col("listed") if "listed" in board.columns else pl.len().over(KEYS).cast(pl.Int64).alias("listed"),
+        pl.col("list_truncated") if "list_truncated" in board.columns else pl.lit(False).alias("list_truncated"),
+    ]
+    rows = board.select(*KEYS, "model_id", "score", *lists, *(SCOPES[s].alias(f"in_{s}") for s in scopes))
     thresholds = rows.group_by(KEYS).agg(
         pl.col("score").filter(pl.col(f"in_{s}")).top_k(depth).min().alias(f"threshold_{s}") for s in scopes
     )
@@ -352,7 +473,7 @@ def ranked(board: pl.DataFrame, scopes: list[str], depth: int = max(TOP_N)) -> p
         .filter(pl.col("rank") <= depth)
         for s in scopes
     ]
-    return pl.concat(parts).select(*KEYS, "scope", "rank", "model_id", "score")
+    return pl.concat(parts).select(*KEYS, "scope", "rank", "model_id", "score", "listed", "list_truncated")
 
 
 def topn_share(top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
@@ -368,12 +489,25 @@ def topn_share(top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
                 within.group_by(*KEYS, "scope", "mode").agg(pl.len().alias("models_in_top")),
                 on=[*KEYS, "scope", "mode"],
             )
-            .with_columns(pl.lit(n).alias("top_n"), (pl.col("models") / n).alias("share"))
+            .with_columns(pl.lit(n).alias("top_n"))
         )
+    short = pl.col("models_in_top") < pl.col("top_n")
+    reason = (
+        pl.when(short & pl.col("list_truncated"))
+        .then(pl.format("the list shows only the top {} models: its top {} is not known", "listed", "top_n"))
+        .when(short)
+        .then(pl.format("only {} ranked models in scope: fewer than {}", "models_in_top", "top_n"))
+    )
+    lists = top.select(*KEYS, "listed", "list_truncated").unique(KEYS)
     return (
         pl.concat(parts)
+        .join(lists, on=KEYS, how="left")
+        .with_columns(
+            pl.when(~short).then(pl.col("models") / pl.col("top_n")).alias("share"), reason.alias("share_null_reason")
+        )
         .rename({"mode": "attribution"})
-        .select(*KEYS, "attribution", "scope", "top_n", "country", "models", "share", "models_in_top")
+        .select(*KEYS, "attribution", "scope", "top_n", "country", "models", "share", "models_in_top",
+                "share_null_reason")  # fmt: skip
         .sort(*KEYS, "attribution", "scope", "top_n", "country")
     )
 
@@ -425,6 +559,8 @@ def gap_trend(gap: pl.DataFrame, windows: dict[int, int] = TREND_WINDOWS) -> pl.
     the leader changed.
     """
     series = ["leaderboard", "attribution", "scope", "pair"]
+    if "follower_censored" in gap.columns:  # a censored gap is unknown: no trend is read from it
+        gap = gap.filter(~pl.col("follower_censored"))
     signed = (
         gap.with_columns(
             pl.col("pair").str.split("-").list.first().alias("country_a"),
@@ -516,6 +652,9 @@ def attribution_coverage(fine: pl.DataFrame, top: pl.DataFrame, attribution: pl.
         .join(long, on=["leaderboard", "model_id"])
         .group_by(*KEYS, "mode")
         .agg(
+            pl.len().alias("_ranked"),
+            pl.col("listed").first(),
+            pl.col("list_truncated").first(),
             pl.col("country").is_not_null().mean().alias("top100_share"),
             pl.col("org_id").is_not_null().mean().alias("org_top100_share"),
             *(
@@ -526,8 +665,18 @@ def attribution_coverage(fine: pl.DataFrame, top: pl.DataFrame, attribution: pl.
             ),
         )
     )
+    # a top 100 of fewer than 100 ranked models is not a top 100: its shares are NULL, with the reason
+    short = pl.col("_ranked") < 100
+    top100 = top100.with_columns(
+        *(pl.when(~short).then(pl.col(c)).alias(c) for c in ("top100_share", "org_top100_share", *LINEAGE_SPLIT)),
+        pl.when(short & pl.col("list_truncated"))
+        .then(pl.format("the list shows only the top {} models: its top 100 is not known", "listed"))
+        .when(short)
+        .then(pl.format("only {} ranked models: fewer than 100", "_ranked"))
+        .alias("top100_null_reason"),
+    )
     columns = [*KEYS, "mode", "models", "rows_share", "top100_share", "org_rows_share", "org_top100_share",
-               *LINEAGE_SPLIT]  # fmt: skip
+               *LINEAGE_SPLIT, "top100_null_reason"]  # fmt: skip
     return every.join(top100, on=[*KEYS, "mode"], how="left").select(columns).sort(columns[:3])
 
 

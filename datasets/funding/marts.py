@@ -181,7 +181,8 @@ def frontier_by_year(gap: pl.DataFrame, pair: tuple[str, str] = DEFAULT_PAIR) ->
     """Each leaderboard's last snapshot of every year, as A vs B frontier scores (marts.gap rows)."""
     a, b = pair
     rows = gap.filter(
-        (pl.col("attribution") == RACE_ATTRIBUTION)
+        pl.col("gap").is_not_null()  # a censored gap (marts.gap follower_censored) is no frontier score
+        & (pl.col("attribution") == RACE_ATTRIBUTION)
         & (pl.col("scope") == "all")
         & (
             ((pl.col("leader") == a) & (pl.col("follower") == b))

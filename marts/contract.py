@@ -87,7 +87,7 @@ SNAPSHOT_LISTS = Table(
     (
         Column("leaderboard", "VARCHAR", nullable=False),
         Column("snapshot_date", "DATE", nullable=False),
-        Column("listed", "BIGINT", nullable=False, doc="Models the snapshot lists with a score (after the dedupe rule)."),
+        Column("listed", "BIGINT", nullable=False, doc="Models the snapshot lists, as published (rows without a score and names listed twice included: the N of a top-N list)."),
         Column("ranked", "BIGINT", nullable=False, doc="Of them, the models whose rating is not preliminary."),
         Column("last_listed_score", "DOUBLE", nullable=False, doc="The lowest listed score: the bound below which every unlisted model lies on a truncated list."),
         Column("list_truncated", "BOOLEAN", nullable=False, doc="True when the list is the board's top `listed` only."),

@@ -146,8 +146,11 @@ def test_topn_shares_sum_to_at_most_one():
     shares = gaps.topn_share(top, ATTRIBUTION).filter(
         (pl.col("scope") == "all") & (pl.col("attribution") == "publisher") & (pl.col("top_n") == 10)
     )
-    d1 = dict(shares.filter(pl.col("snapshot_date") == D1).select("country", "share").rows())
-    assert d1 == {"US": 0.2, "CN": 0.1, "unattributed": 0.1}
+    d1 = shares.filter(pl.col("snapshot_date") == D1)
+    assert dict(d1.select("country", "models").rows()) == {"US": 2, "CN": 1, "unattributed": 1}
+    # four models are no top 10: the share is NULL, and says why (a share of 10 would read 0.2 for 2 of 4)
+    assert d1["share"].null_count() == len(d1)
+    assert set(d1["share_null_reason"]) == {"only 4 ranked models in scope: fewer than 10"}
 
 
 def test_benchmark_gap_uses_each_countrys_best_on_that_benchmark():
@@ -207,7 +210,11 @@ def test_coverage_counts_known_countries_and_splits_lineage_by_evidence():
     top = gaps.ranked(BOARD, SCOPES)
     coverage = gaps.attribution_coverage(FINE, top, ATTRIBUTION)
     d1 = coverage.filter((pl.col("mode") == "publisher") & (pl.col("snapshot_date") == D1))
-    assert d1.select("models", "rows_share", "top100_share", "top100_chain_share").row(0) == (4, 0.75, 0.75, None)
-    # D2: us/b and cn/c through the graph, us/e by an exclusive architecture
+    assert d1.select("models", "rows_share", "top100_share", "top100_chain_share").row(0) == (4, 0.75, None, None)
+    # four ranked models are no top 100: its shares are NULL, with the reason
+    assert d1["top100_null_reason"].to_list() == ["only 4 ranked models: fewer than 100"]
+    # D2's three models: no top 100 either, so no lineage split of one (rows_share still counts them)
     d2 = coverage.filter((pl.col("mode") == "lineage") & (pl.col("snapshot_date") == D2))
-    assert d2.select("top100_share", "top100_chain_share", "top100_architecture_share").row(0) == (1.0, 2 / 3, 1 / 3)
+    assert d2.select("rows_share", "top100_share", "top100_chain_share", "top100_architecture_share").row(0) == (
+        1.0, None, None, None
+    )

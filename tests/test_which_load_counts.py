@@ -204,7 +204,7 @@ def test_settle_holds_back_two_contents_for_one_date_and_lets_one_copy_through(t
     ]
     assert [r.ref.key for r, _ in settled.conflicts] == ["scraped/2024-11-05.csv", "corrected/2024-11-05.csv"]
     reason = settled.conflicts[0][1][0]["reason"]
-    assert reason.startswith("two contents for one snapshot in one run (core.arena_entries 2024-11-05)")
+    assert reason.startswith("two contents for one snapshot in one run (core.arena_entries arena-text 2024-11-05)")
     assert a.staged.load_id in reason and b.staged.load_id in reason
 
 

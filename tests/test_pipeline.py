@@ -18,12 +18,14 @@ from warehouse import connection, schema
 
 SOURCE = "open-llm-v2-archive"
 # What a plain run publishes from the bundled data, per source. The whole Arena archive: 88 scrapes,
-# 4 lmarena text tables and 111 Space tables, 6 of which repeat an earlier day's bytes (skipped).
+# 4 lmarena text tables and 111 Space tables, 6 of which repeat an earlier day's bytes (skipped). The
+# daily feed: 1,476 board files of 139 days, 7 of which are the text board carried over from the day
+# before (the collector's _index.json says why; dated by their content, skipped as the same content).
 BUNDLED = {
-    "open-llm-v2-archive": 17, "open-llm-v1-archive": 2, "arena-archive": 197, "arena-daily": 21,
+    "open-llm-v2-archive": 17, "open-llm-v1-archive": 2, "arena-archive": 197, "arena-daily": 1469,
     "funding-ai-index": 2, "funding-cset": 1, "funding-eto": 2, "funding-oecd-vc": 3, "funding-published": 1,
 }  # fmt: skip
-SKIPPED = {"arena-archive": 6}  # same content as an earlier table of the same source
+SKIPPED = {"arena-archive": 6, "arena-daily": 7}  # same content as an earlier table of the same source
 ARENA_FILES = 88 + 4 + 111
 
 

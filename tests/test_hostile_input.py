@@ -144,7 +144,7 @@ def test_unreadable_tables_are_quarantined_with_a_reason(name, expected, warehou
 
 
 def test_a_parser_crash_is_a_quarantine_not_a_failed_run(warehouse, tmp_path, monkeypatch):
-    def crash(raw):
+    def crash(raw, board):
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr("datasets.arena.daily.normalise_daily_json", crash)
@@ -203,7 +203,7 @@ def test_a_named_source_that_finds_nothing_fails_the_run(prefect_harness, server
     assert code == 1
     out = capsys.readouterr().out
     assert f"  open-llm-v1-archive: 0 snapshots at {empty} (1 hidden file or folder)" in out
-    assert f"  arena-daily: 0 snapshots at {url}/typo (3 of 3 candidate(s) answered 404)" in out
+    assert f"  arena-daily: 0 snapshots at {url}/typo (39 of 39 candidate(s) answered 404)" in out
     assert "SOURCE ERROR open-llm-v1-archive: 0 snapshots at" in out and "it was named for this run" in out
     assert "every candidate answered 404" in out
 

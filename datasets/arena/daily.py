@@ -51,9 +51,11 @@ MIN_ROWS = 3  # a board's list has had 3 (video-edit) to 394 rows
 DATE_TOLERANCE = timedelta(days=1)  # a path dated before meta.fetched_at (a fetch near midnight, another time zone)
 
 
-def board_of(key: str) -> str:
-    """`2026-03-19/text-to-video.json` -> `text-to-video`: the board is the file's name."""
-    return PurePosixPath(key).stem
+def board_of(key: str) -> str | None:
+    """`2026-03-19/text-to-video.json` -> `text-to-video`: the board is the file's name; a file not named
+    for a board (`latest.json`) says which board it is in its own meta.leaderboard (None here)."""
+    stem = PurePosixPath(key).stem
+    return stem if stem in ARENA_BOARDS else None
 
 
 def folder_of(key: str) -> str:

@@ -307,7 +307,7 @@ def _spread(value, i: int) -> str | None:
     return None if value is None else "unparsed"
 
 
-def normalise_daily_json(raw: bytes, board: str = "text") -> tuple[pl.DataFrame, dict]:
+def normalise_daily_json(raw: bytes, board: str | None = "text") -> tuple[pl.DataFrame, dict]:
     """One board's daily file -> entries of leaderboard `arena-<board>`.
 
     Every way the document can differ from the shapes above is a rejection with a reason (never a
@@ -324,6 +324,8 @@ def normalise_daily_json(raw: bytes, board: str = "text") -> tuple[pl.DataFrame,
         meta = {}
     if not isinstance(meta, dict):
         raise SnapshotRejected(f"`meta` is {type(meta).__name__} {str(meta)[:40]!r}, expected an object")
+    if board is None:  # a file not named for its board: the feed's own meta names it, else text
+        board = meta.get("leaderboard") if isinstance(meta.get("leaderboard"), str) else "text"
     if meta.get("leaderboard") not in (None, board):
         raise SnapshotRejected(f"feed is the {str(meta.get('leaderboard'))[:40]!r} leaderboard, expected {board!r}")
     models = document["models"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import query
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 SCRAPED = ROOT / "data" / "leaderboards" / "arena_archive" / "scraped"
 README = ROOT / "README.md"
 

@@ -18,7 +18,7 @@ class PublishMismatch(RuntimeError):
 
 # --- which load counts ----------------------------------------------------------------------------
 #
-# The rule, for every source (README, "When data changes"):
+# The rule, for every source (docs/data-quality.md, "When data changes"):
 # - Every core row reports an identity: a leaderboard table holds one board per snapshot date, so
 #   its identity is the snapshot date; core.funding_observations holds figures, identified by
 #   (source, series, edition, period, region, metric, segment). Each core table's contract declares it.

@@ -428,7 +428,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"aigap setup --team: {exc}", file=sys.stderr)
             return 2
-    print("Next: `prefect deploy --all`, then `prefect worker start --pool aigap` (see README).")
+    print("Next: `prefect deploy --all`, then `prefect worker start --pool aigap` (see docs/operations.md).")
     return 0
 
 
@@ -474,7 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     # read duckdb's own `-csv` as `-c sv`.
     sql.set_defaults(handler=cmd_sql, passthrough=True)
 
-    expire = commands.add_parser("expire", help="delete old snapshots by the retention policy (README, Time travel)")
+    expire = commands.add_parser(
+        "expire", help="delete old snapshots by the retention policy (docs/operations.md, Time travel)"
+    )
     expire.add_argument("--warehouse", help=f"warehouse (default: ${WAREHOUSE_ENV} or warehouse/aigap.ducklake)")
     expire.add_argument(
         "--keep-days", type=int, default=90, metavar="N", help="keep every snapshot of the last N days (default 90)"

@@ -1,4 +1,4 @@
-"""`aigap setup --team`: one DuckLake shared by several workers (README, "For a team").
+"""`aigap setup --team`: one DuckLake shared by several workers (docs/operations.md, "For a team").
 
 What a team shares, and nothing else:
 - the Prefect server, on PostgreSQL (PREFECT_API_DATABASE_CONNECTION_URL, asyncpg), with the work

@@ -19,9 +19,9 @@ import polars as pl
 
 from attribution.attribute import model_facts
 from attribution.registry import load_registry
-from common.boards import open_llm_v2_board
 from common.csvio import read_csv_text
 from common.settings import DATA_DIR
+from datasets.open_llm.board import open_llm_v2_board
 from datasets.open_llm.v2 import normalise
 from marts.build import MartInputs, board_marts, model_lineage
 

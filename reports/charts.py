@@ -26,7 +26,7 @@ from marts.gaps import HOLE_DAYS, snapshot_holes
 from reports.wording import COUNTRY_NAMES, country_name, coverage_phrase, lag_phrase
 
 US, CN = "US", "CN"
-# The mode a headline quotes: who published the model (see README, "Publishing a number").
+# The mode a headline quotes: who published the model (see docs/methodology.md, "Publishing a number").
 HEADLINE_MODE = "publisher"
 MODES = ("publisher", "lineage", "family")
 COUNTRY_COLOURS = {US: "#1f5fa8", CN: "#c8102e"}

@@ -408,7 +408,7 @@ def answer_lines(changes: list[dict], shares: dict[tuple[str, str, str], float] 
         "",
         f"US–China, {HEADLINE_MODE} attribution, every model on the board (scope `all`). *Days behind*: how long "
         "before the snapshot the leader first reached the follower's current best score. How to quote these: "
-        "README, *Publishing a number*.",
+        "docs/methodology.md, *Publishing a number*.",
     ]
     if any(r.get("lag_censored") for r in headline):
         lines += ["", f"*{AT_LEAST[0].upper()}{AT_LEAST[1:]}*: {AT_LEAST_MEANS}."]

@@ -15,12 +15,11 @@ import pytest
 from attribution.attribute import attribute_models, model_facts
 from attribution.lineage import base_model_edge, reported_edges, resolve_lineage
 from attribution.registry import load_registry
-from common.boards import open_llm_v2_board
 from common.csvio import read_csv_text
 from datasets.arena.archive import ArenaArchive
 from datasets.arena.parse import CATALOG_SCHEMA, arena_board, load_model_overrides
+from datasets.open_llm.board import open_llm_v1_board, open_llm_v2_board
 from datasets.open_llm.v1 import normalise as normalise_v1
-from datasets.open_llm.v1 import open_llm_v1_board
 from datasets.open_llm.v2 import normalise
 from marts.build import model_lineage
 

@@ -148,7 +148,7 @@ def test_lineage_coverage_of_the_top_100(warehouse):
     )
     coverage = {board: (low, high, split_error) for board, low, high, split_error in rows}
     assert coverage["open-llm-v2"][0] >= 0.90  # the target, met on every v2 snapshot
-    # v1 falls short (README, Attribution): no base model on v1, merges on shared architectures
+    # v1 falls short (docs/methodology.md, Attribution): no base model on v1, merges on shared architectures
     assert coverage["open-llm-v1"][:2] == (0.28, 0.28)
     assert coverage["arena-text"][0] >= 0.85  # 2023: EleutherAI- and RWKV-based models (no country)
     assert all(error < 1e-9 for _, _, error in coverage.values())

@@ -18,7 +18,7 @@ class PublishMismatch(RuntimeError):
 
 # --- which load counts ----------------------------------------------------------------------------
 #
-# The rule, for every source (README, "When data changes"):
+# The rule, for every source (docs/data-quality.md, "When data changes"):
 # - Every core row reports an identity: a leaderboard table holds one board per snapshot date, so
 #   its identity is the snapshot date (core.arena_entries, whose boards share the table: the
 #   leaderboard and the date, so a vision snapshot never supersedes the text one of its day);

@@ -9,8 +9,9 @@ digest of the contracts it was last brought to is kept in meta.contracts_applied
 
 The numbered SQL migrations 001-009 of earlier releases built the schema by hand; they are the
 BASELINE the contracts start from (their tables, columns and comments are the contracts'). A new
-warehouse records them as applied; a warehouse that lacks one of them predates the contracts and is
-refused with what to do (it cannot be brought forward by a data move it never had).
+warehouse records them as applied. A warehouse that lacks one of 006-009 is brought forward (the
+contracts add their tables and columns; 006's rename and its settling of loads published twice run
+here); one that lacks an earlier one predates the contracts and is refused with what to do.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ BASELINE = (
     "008_incremental_marts.sql",
     "009_ledger_guard.sql",
 )
+# Of the baseline, what a warehouse of an earlier release may still lack and be brought forward
+# from: their tables and columns come from the contracts; what the contracts cannot say, here.
+UPGRADABLE = ("006_which_load_counts.sql", "007_file_stats.sql", "008_incremental_marts.sql", "009_ledger_guard.sql")
 SCHEMAS = ("meta", "core", "marts")
 
 # Every contract module, one row per place that declares tables (a new dataset adds its own). Each
@@ -94,9 +98,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     each data move's file name. A warehouse at the current schema costs one read (STATE_SQL)."""
     seen = _seen(con)
     applied = _baseline(con, seen)
-    if f"contracts@{digest()}" not in (seen or ()):
-        in_transaction(con, lambda: _reconcile(con))
-        applied.append(f"contracts@{digest()[:12]}")
+    upgrades = [name for name in UPGRADABLE if seen is not None and name not in seen]
+    if upgrades or f"contracts@{digest()}" not in (seen or ()):
+        in_transaction(con, lambda: _reconcile(con, upgrades))
+        if f"contracts@{digest()}" not in (seen or ()):
+            applied.append(f"contracts@{digest()[:12]}")
+    if "006_which_load_counts.sql" in upgrades:
+        from warehouse.publishing import settle_published_overlaps  # the rule lives there
+
+        settle_published_overlaps(con)  # loads published twice for one identity before the rule existed
+    applied += upgrades
     for sql_file in sorted(MIGRATIONS_DIR.glob("*.sql")):
         if sql_file.name in (seen or ()):
             continue
@@ -128,7 +139,7 @@ def _seen(con) -> set[str] | None:
 def _baseline(con, seen: set[str] | None) -> list[str]:
     """A new warehouse records the baseline as applied; an old one must have all of it."""
     if seen is not None:
-        missing = [name for name in BASELINE if name not in seen]
+        missing = [name for name in BASELINE if name not in seen and name not in UPGRADABLE]
         if missing:
             raise SchemaRefused(
                 f"this warehouse was made by an aigap older than its table contracts (it lacks the migrations "
@@ -153,13 +164,16 @@ def _baseline(con, seen: set[str] | None) -> list[str]:
     return in_transaction(con, create)
 
 
-def _reconcile(con) -> None:
+def _reconcile(con, upgrades: list[str]) -> None:
     """Create what is missing, add the columns a contract gained, set comments and views. A column whose
     type differs from its contract is refused: changing it is a data move, written as a migration."""
     constraints = not is_lake(con)
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     live = _live_columns(con)
+    if "006_which_load_counts.sql" in upgrades and "served_date" in live.get("meta.feed_validators", {}):
+        con.execute("ALTER TABLE meta.feed_validators RENAME COLUMN served_date TO first_fetched")
+        live = _live_columns(con)
     comments = _live_comments(con)
     for contract in contracts():
         if isinstance(contract, View):
@@ -185,6 +199,8 @@ def _reconcile(con) -> None:
         for column in contract.columns:
             _comment(con, "COLUMN", f"{contract.name}.{column.name}", column.doc, comments)
     con.execute("INSERT INTO meta.contracts_applied VALUES (?, ?)", [digest(), utcnow()])
+    for name in upgrades:
+        con.execute("INSERT INTO meta.migrations VALUES (?, ?)", [name, utcnow()])
 
 
 def _comment(con, kind: str, name: str, doc: str | None, comments: dict[str, str | None]) -> None:

@@ -22,7 +22,7 @@ Layouts (all seen in the bundled files):
 | space-2024-01-25    | catalog | 2024-01-25 | + `Knowledge cutoff date`                                         |
 | daily-json          | entries | 2026-03-19 | `{meta, models[rank, model, vendor, license, score, ci, votes]}`  |
 
-Quirks handled here (tests/test_arena.py shows each on the real files):
+Quirks handled here (tests/datasets/arena/test_arena.py shows each on the real files):
 - `rank` means two different things: in the LMSYS table it is 1 + the number of models
   statistically better (ties share a rank, e.g. `1,1,1,4`); in the 2025 lmarena text table and the
   daily JSON it is the row position. `rank_style` says which (`ties` / `position`), detected from

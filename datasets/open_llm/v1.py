@@ -6,7 +6,7 @@ layout into one schema, and the board the gap marts read. Pure polars functions.
 | scraped-2024 | the daily scrape (2024-06-19, 07-07)   | `merged`, `flagged`, `moe` inverted           |
 | hub          | Hub dataset `open-llm-leaderboard-old/contents` (`Average ⬆️`, `ARC`, ..., `Merged`, `Flagged`, `MoE`) | as published |
 
-Evidence for the scraped inversion (tests/test_open_llm_v1.py, on the bundled files): 6,960 of
+Evidence for the scraped inversion (tests/datasets/open_llm/test_open_llm_v1.py, on the bundled files): 6,960 of
 7,065 rows say `flagged`, 2,505 of 2,571 `LlamaForCausalLM` rows say `moe`, and 724 of 997 rows of
 type "base merges and moerges" say `merged` = FALSE. The same scraper inverts the same columns of
 v2 (datasets/open_llm/v2.py). The Hub parquet is read as published; its gate refuses a snapshot

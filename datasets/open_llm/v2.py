@@ -14,7 +14,7 @@ Variants (all seen in the bundled files):
 | hub-2024-11          | (Hub)       | the Hub dataset's parquet: `Merged`, `Maintainer's Highlight`, `CO₂ cost (kg)` |
 | hub-2024-12          | (Hub)       | the same with `Official Providers` (renamed like the scrape on 2024-12-05) |
 
-Boolean quirks, corrected here (evidence in tests/test_open_llm_v2.py):
+Boolean quirks, corrected here (evidence in tests/datasets/open_llm/test_open_llm_v2.py):
 - In every variant before the flat layout, *and* in the leaderboard's own display table, `flagged`
   and `moe` are inverted: every row says flagged, and Mixtral-8x7B says "not MoE" while
   Qwen2.5-72B says "MoE". `not_merged` is not inverted (its count of merges matches the flat

@@ -16,10 +16,10 @@ from datasets.arena.daily import ArenaDaily
 from datasets.base import GateContext, SnapshotRef
 from marts import gaps
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 ARCHIVE = ROOT / "data" / "leaderboards" / "arena_archive"
 DAILY = ROOT / "data" / "leaderboards" / "arena_daily"
-BAD = Path(__file__).resolve().parent / "data" / "bad_arena"
+BAD = Path(__file__).resolve().parents[2] / "data" / "bad_arena"
 TODAY = date(2026, 11, 23)
 
 

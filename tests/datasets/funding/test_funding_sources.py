@@ -14,9 +14,9 @@ from datasets.base import GateContext, SnapshotRef
 from datasets.funding.parse import load_crosswalk, parse_period
 from datasets.funding.sources import CSET, ETO, AIIndex, OECDVentureCapital, PublishedFigures, funding_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 FUNDING = ROOT / "data" / "funding"
-TEST_FILES = Path(__file__).resolve().parent / "data" / "funding"
+TEST_FILES = Path(__file__).resolve().parents[2] / "data" / "funding"
 TODAY = date(2026, 11, 23)
 AI_INDEX_FILE = "private-investment-in-artificial-intelligence.csv"
 

@@ -10,10 +10,11 @@ import polars as pl
 from common.csvio import read_csv_text
 from common.gate import validate
 from datasets.open_llm import v1_checks as suite
-from datasets.open_llm.v1 import SCHEMA, normalise, open_llm_v1_board
+from datasets.open_llm.board import open_llm_v1_board
+from datasets.open_llm.v1 import SCHEMA, normalise
 from datasets.open_llm.v2_checks import SnapshotContext
 
-V1 = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v1_archive"
+V1 = Path(__file__).resolve().parents[3] / "data" / "leaderboards" / "open_llm_v1_archive"
 
 
 def load(day: str) -> pl.DataFrame:

@@ -21,9 +21,9 @@ from engine import load as loading
 from flows.pipeline import pipeline
 from warehouse import connection
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 FUNDING = ROOT / "data" / "funding"
-TEST_FILES = Path(__file__).resolve().parent / "data" / "funding"
+TEST_FILES = Path(__file__).resolve().parents[2] / "data" / "funding"
 AI_INDEX = "funding-ai-index"
 FILE = "private-investment-in-artificial-intelligence.csv"
 OLD = (FUNDING / "ai_index_owid" / "2025-04" / FILE).read_bytes()

@@ -12,9 +12,9 @@ from datasets.funding import marts as fm
 from datasets.funding.sources import CSET, ETO, AIIndex, PublishedFigures
 from marts.checks import validate_mart
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 FUNDING = ROOT / "data" / "funding"
-TEST_FILES = Path(__file__).resolve().parent / "data" / "funding"
+TEST_FILES = Path(__file__).resolve().parents[2] / "data" / "funding"
 AI_INDEX_FILE = "private-investment-in-artificial-intelligence.csv"
 
 

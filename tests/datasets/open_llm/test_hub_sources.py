@@ -30,7 +30,7 @@ from datasets.open_llm.hub import OpenLLMv1Hub, OpenLLMv2Hub
 from engine import load as loading
 from warehouse import connection, schema
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 11, 23)
 TOKEN = "hf_aigapTestTokenNeverLogged42"
 

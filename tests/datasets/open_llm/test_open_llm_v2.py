@@ -13,7 +13,7 @@ from common.dates import snapshot_date_from_name
 from common.errors import SnapshotRejected
 from datasets.open_llm.v2 import SCHEMA, detect_variant, normalise
 
-ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "open_llm_v2_archive"
+ARCHIVE = Path(__file__).resolve().parents[3] / "data" / "leaderboards" / "open_llm_v2_archive"
 
 # file -> (variant, rows), read off the files themselves (`wc -l` minus the header).
 EXPECTED = {

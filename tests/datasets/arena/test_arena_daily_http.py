@@ -17,7 +17,7 @@ from common import settings
 from datasets.arena import daily as arena_daily
 from flows.pipeline import pipeline
 
-DAILY = Path(__file__).resolve().parents[1] / "data" / "leaderboards" / "arena_daily"
+DAILY = Path(__file__).resolve().parents[3] / "data" / "leaderboards" / "arena_daily"
 SOURCE = "arena-daily"
 
 

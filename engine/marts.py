@@ -45,8 +45,8 @@ from marts.build import (
     SNAPSHOT_MARTS,
     MartInputs,
     make_board,
-    per_leaderboard,
     model_lineage,
+    per_leaderboard,
     series_marts,
     snapshot_marts,
 )

@@ -20,7 +20,7 @@ from datasets.base import GateContext, SnapshotRef
 from flows import pipeline as pipeline_module
 from warehouse.publishing import identity_columns
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 DAILY = ROOT / "data" / "leaderboards" / "arena_daily"
 TODAY = date(2026, 11, 23)
 

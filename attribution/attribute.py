@@ -74,7 +74,10 @@ def attribute_publisher(facts: pl.DataFrame, registry: Registry) -> pl.DataFrame
     for fact in facts.iter_rows(named=True):
         key = (fact["publisher_alias_type"], (fact["publisher"] or "").lower())
         org = lookup.get(key)
-        if org is None:
+        if org is None and fact["publisher"] is None:
+            method, evidence = f"no {key[0]}", f"the row names no {key[0]}"
+            org = {"org_id": None, "organisation": None, "country": None}
+        elif org is None:
             method, evidence = f"unknown {key[0]}", f"{key[0]} '{fact['publisher']}' is not in the registry"
             org = {"org_id": None, "organisation": None, "country": None}
         else:

@@ -78,7 +78,11 @@ def one_row_per_model(board: pl.DataFrame, tie_breaks: list[str] | None = None) 
     """The dedupe rule above (Arena: ties go to the row with most votes). Only the few repeated
     (snapshot, model) rows are sorted, and the board is filtered once."""
     # a board may hold several leaderboards (the Arena's boards share one core table)
-    keys = ["leaderboard", "snapshot_date", "model_id"] if board["leaderboard"].n_unique() > 1 else ["snapshot_date", "model_id"]
+    keys = (
+        ["leaderboard", "snapshot_date", "model_id"]
+        if board["leaderboard"].n_unique() > 1
+        else ["snapshot_date", "model_id"]
+    )
     repeated = board.select(pl.struct(keys).is_duplicated()).to_series()
     if not repeated.any():
         return board

@@ -181,7 +181,11 @@ def _history_columns(table: str, schema: dict) -> list[str]:
 
 
 def read_core(
-    con, table: str, dates: list | None = None, history: bool = False, loads: list[str] | None = None,
+    con,
+    table: str,
+    dates: list | None = None,
+    history: bool = False,
+    loads: list[str] | None = None,
     leaderboard: str | None = None,
 ) -> pl.DataFrame:
     """A core table's published rows (all of them, those of `dates` or those of `loads`; with

@@ -159,7 +159,9 @@ def per_leaderboard(board: pl.DataFrame) -> dict[str, pl.DataFrame]:
     names = board["leaderboard"].unique(maintain_order=True).to_list()
     if len(names) == 1:
         return {names[0]: board}
-    return {name: part for (name,), part in board.partition_by("leaderboard", as_dict=True, maintain_order=True).items()}
+    return {
+        name: part for (name,), part in board.partition_by("leaderboard", as_dict=True, maintain_order=True).items()
+    }
 
 
 def leaderboard_marts(inputs: MartInputs, built: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

@@ -76,10 +76,17 @@ def _lag_derived(frame: pl.DataFrame) -> pl.DataFrame:
         (pl.col("after_hole") == (pl.col("days_since_previous").fill_null(0) > HOLE_DAYS)).alias("hole_consistent"),
         # a censored follower: no gap, no score, a bound; a measured one: the gap is its own lower bound
         pl.when(pl.col("follower_censored"))
-        .then(pl.col("gap").is_null() & pl.col("follower_score").is_null() & pl.col("follower_below").is_not_null()
-              & (pl.col("gap_at_least") == (pl.col("leader_score") - pl.col("follower_below")).round(6)))
-        .otherwise(pl.col("gap").is_not_null() & pl.col("follower_model").is_not_null()
-                   & (pl.col("gap_at_least") == pl.col("gap")))
+        .then(
+            pl.col("gap").is_null()
+            & pl.col("follower_score").is_null()
+            & pl.col("follower_below").is_not_null()
+            & (pl.col("gap_at_least") == (pl.col("leader_score") - pl.col("follower_below")).round(6))
+        )
+        .otherwise(
+            pl.col("gap").is_not_null()
+            & pl.col("follower_model").is_not_null()
+            & (pl.col("gap_at_least") == pl.col("gap"))
+        )
         .fill_null(False)
         .alias("censoring_consistent"),
     )
@@ -179,8 +186,20 @@ MART_SUITES: dict[str, MartSuite] = {
     ),
     "marts.gap": MartSuite(
         lambda E: [
-            *_common(E, PAIR_KEYS, ["leader", "follower", "leader_score", "leader_model", "lag_censored", "after_hole",
-                                    "follower_censored", "gap_at_least"]),
+            *_common(
+                E,
+                PAIR_KEYS,
+                [
+                    "leader",
+                    "follower",
+                    "leader_score",
+                    "leader_model",
+                    "lag_censored",
+                    "after_hole",
+                    "follower_censored",
+                    "gap_at_least",
+                ],
+            ),
             *_pair_checks(E),
             E.ExpectColumnValuesToBeInSet(column="censoring_consistent", value_set=[True]),
             E.ExpectColumnValuesToBeBetween(column="gap_at_least", min_value=0),

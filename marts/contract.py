@@ -87,9 +87,19 @@ SNAPSHOT_LISTS = Table(
     (
         Column("leaderboard", "VARCHAR", nullable=False),
         Column("snapshot_date", "DATE", nullable=False),
-        Column("listed", "BIGINT", nullable=False, doc="Models the snapshot lists, as published (rows without a score and names listed twice included: the N of a top-N list)."),
+        Column(
+            "listed",
+            "BIGINT",
+            nullable=False,
+            doc="Models the snapshot lists, as published (rows without a score and names listed twice included: the N of a top-N list).",
+        ),
         Column("ranked", "BIGINT", nullable=False, doc="Of them, the models whose rating is not preliminary."),
-        Column("last_listed_score", "DOUBLE", nullable=False, doc="The lowest listed score: the bound below which every unlisted model lies on a truncated list."),
+        Column(
+            "last_listed_score",
+            "DOUBLE",
+            nullable=False,
+            doc="The lowest listed score: the bound below which every unlisted model lies on a truncated list.",
+        ),
         Column("list_truncated", "BOOLEAN", nullable=False, doc="True when the list is the board's top `listed` only."),
     ),
 )
@@ -190,7 +200,9 @@ GAP = Table(
         Column("follower", "VARCHAR", nullable=False),
         Column("leader_score", "DOUBLE", nullable=False),
         Column("follower_score", "DOUBLE", doc="NULL when follower_censored (not on a truncated list)."),
-        Column("gap", "DOUBLE", doc="NULL when follower_censored: the gap is then only known to be more than gap_at_least."),
+        Column(
+            "gap", "DOUBLE", doc="NULL when follower_censored: the gap is then only known to be more than gap_at_least."
+        ),
         Column("relative_gap", "DOUBLE"),
         Column(
             "lag_days",

@@ -506,8 +506,9 @@ def topn_share(top: pl.DataFrame, attribution: pl.DataFrame) -> pl.DataFrame:
             pl.when(~short).then(pl.col("models") / pl.col("top_n")).alias("share"), reason.alias("share_null_reason")
         )
         .rename({"mode": "attribution"})
-        .select(*KEYS, "attribution", "scope", "top_n", "country", "models", "share", "models_in_top",
-                "share_null_reason")  # fmt: skip
+        .select(
+            *KEYS, "attribution", "scope", "top_n", "country", "models", "share", "models_in_top", "share_null_reason"
+        )  # fmt: skip
         .sort(*KEYS, "attribution", "scope", "top_n", "country")
     )
 

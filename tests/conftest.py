@@ -23,6 +23,15 @@ ARCHIVE = ROOT / "data" / "leaderboards" / "open_llm_v2_archive"
 BAD = Path(__file__).resolve().parent / "data" / "bad_snapshots"
 
 
+def _ranked() -> list[str]:
+    from datasets import leaderboards
+
+    return sorted(name for name, board in leaderboards().items() if not board.unranked)
+
+
+RANKED = _ranked()  # every leaderboard with a gap, a chart and a line in the report
+
+
 def query(warehouse, sql: str) -> list[tuple]:
     """Rows of a read-only query on a warehouse file (as an analyst would run it)."""
     con = duckdb.connect(str(warehouse), read_only=True)

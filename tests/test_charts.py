@@ -148,7 +148,7 @@ def test_board_chart_title_units_as_of_source_and_break_across_the_hole():
     words = texts(rendered.svg)
     assert "US leads China by 36 Elo on Chatbot Arena (text), April 2026" in words
     assert "US minus China (Elo)" in words
-    assert any(w.startswith("Source: Arena AI text leaderboard (arena.ai)") for w in words)
+    assert any(w.startswith("Source: Arena AI leaderboards (arena.ai)") for w in words)
     assert any("publisher = lineage = family (all modes)" in w for w in words)  # the legend says so
     assert "no data" in words  # the hole is shaded and labelled
     # the holes the pipeline passes (marts.snapshot_holes) are the ones drawn by default

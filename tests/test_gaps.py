@@ -216,5 +216,8 @@ def test_coverage_counts_known_countries_and_splits_lineage_by_evidence():
     # D2's three models: no top 100 either, so no lineage split of one (rows_share still counts them)
     d2 = coverage.filter((pl.col("mode") == "lineage") & (pl.col("snapshot_date") == D2))
     assert d2.select("rows_share", "top100_share", "top100_chain_share", "top100_architecture_share").row(0) == (
-        1.0, None, None, None
+        1.0,
+        None,
+        None,
+        None,
     )

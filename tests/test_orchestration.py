@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
-from conftest import BAD, query
+from conftest import BAD, RANKED, query
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
@@ -96,14 +96,14 @@ def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled
         assert (reports / f"us-cn-gap-{board}.png").read_bytes().startswith(b"\x89PNG")
     # the answers, computed from the bundled data (see the README's summary)
     assert titles == {
-        "arena-text": "US leads China by 36 Elo on Chatbot Arena (text), April 2026",
+        "arena-text": "US leads China by 36 Elo on Chatbot Arena (text), August 2026",
         "open-llm-v2": "China leads US by 3.13 points on Open LLM Leaderboard v2, March 2025",
         "open-llm-v1": "US leads China by 3.09 points on Open LLM Leaderboard v1, July 2024",
     }
     for name in ("us-cn-funding", "us-cn-race-by-year"):
         assert ET.parse(reports / f"{name}.svg").getroot().tag == "{http://www.w3.org/2000/svg}svg"
     page = (reports / "charts.html").read_text()
-    assert page.count('vegaEmbed("#chart-') == 5 and "<script src" not in page
+    assert page.count('vegaEmbed("#chart-') == len(RANKED) + 2 and "<script src" not in page
     embedded = [part.split('", ', 1)[1].split(', {"actions"', 1)[0] for part in page.split('vegaEmbed("#chart-')[1:]]
     specs = [json.loads(spec) for spec in embedded]
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -111,7 +111,7 @@ def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled
         dates = dict(
             con.execute(
                 "SELECT leaderboard, list(DISTINCT snapshot_date::VARCHAR) FROM marts.gap "
-                "WHERE pair = 'US-CN' AND scope = 'all' GROUP BY ALL"
+                "WHERE pair = 'US-CN' AND scope = 'all' AND gap IS NOT NULL GROUP BY ALL"
             ).fetchall()
         )
         holes = con.execute(
@@ -120,30 +120,29 @@ def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled
         ).fetchall()
     finally:
         con.close()
-    # every snapshot with a US-CN gap is a point: 17 on v2, 2 on v1, 123 on the Arena
-    assert {board: len(days) for board, days in dates.items()} == {
-        "open-llm-v2": 17,
-        "open-llm-v1": 2,
-        "arena-text": 123,
-    }
-    for spec in specs[:3]:
+    # every snapshot with a measured US-CN gap is a point: 17 on v2, 2 on v1, 228 on the Arena's text board
+    # (6 of its 234 snapshots list no Chinese model: no gap, no point)
+    counts = {board: len(days) for board, days in dates.items()}
+    assert sorted(counts) == RANKED
+    assert (counts["open-llm-v2"], counts["open-llm-v1"], counts["arena-text"]) == (17, 2, 228)
+    for spec in specs[: len(RANKED)]:
         board = spec["vconcat"][0]["title"]["text"]
         rows = [r for data in spec["datasets"].values() for r in data if "margin" in r]
         shown = {r["date"] for r in rows}
         assert shown in [set(days) for days in dates.values()], board
-        if "Arena" in board:  # the two holes of marts.snapshot_holes shaded, the line broken after each
+        if "Chatbot Arena (text)" in board:  # the two holes of marts.snapshot_holes shaded, the line broken after each
             shaded = [(r["after"], r["before"]) for data in spec["datasets"].values() for r in data if "after" in r]
             assert shaded == holes == [("2023-12-20", "2024-06-19"), ("2025-08-04", "2026-03-19")]
             assert max(r["segment"] for r in rows) == 2
-    race = specs[4]["vconcat"][0]["vconcat"][0]  # funding-cset and funding-eto: one estimate, said so
+    race = specs[-1]["vconcat"][0]["vconcat"][0]  # funding-cset and funding-eto: one estimate, said so
     assert "funding-cset and funding-eto publish the same upstream estimate (cset)" in race["title"]["subtitle"][0]
     report = (reports / "gap-report.md").read_text()
     assert (
         report.split("## The answer")[1]
         .lstrip()
         .startswith(
-            "- **Chatbot Arena (text)**, 2026-04-08: the US leads China by 36 Elo (1,503 vs 1,467); China is 306 days "
-            "behind; no snapshot near 30 or 90 days earlier to compare with;"
+            "- **Chatbot Arena (text)**, 2026-08-07: the US leads China by 36 Elo (1,507 vs 1,471); China is 427 days "
+            "behind; over 30 days (vs 2026-07-08): flat (was 34 Elo);"
         )
     )
     assert (
@@ -156,7 +155,7 @@ def test_the_pipeline_writes_its_report_and_charts_next_to_the_warehouse(bundled
         "for 19% of the top 100); China is at least 18 days behind;"
     ) in report
     assert "| open-llm-v2 | publisher | 2025-03-21 | CN +3.13 points | US 20 days |" in report
-    assert "| arena-text | all modes | 2026-04-08 | US +36 Elo | CN 306 days |" in report
+    assert "| arena-text | all modes | 2026-08-07 | US +36 Elo | CN 427 days |" in report
     assert "![US minus China best score on Chatbot Arena (text)](us-cn-gap-arena-text.svg)" in report
 
 
@@ -271,9 +270,10 @@ def test_a_report_from_kept_charts_is_byte_for_byte_the_one_built_from_scratch(b
         entry.unlink()
     shutil.rmtree(reports_dir(warehouse))
     scratch_files, scratch_artifacts = publish()
-    assert len(scratch_files) == 2 * 5 + 2 and set(scratch_artifacts) == set(keys)  # 5 charts, page, report
+    charts_drawn = len(RANKED) + 2  # one per leaderboard, the funding and the race-by-year charts
+    assert len(scratch_files) == 2 * charts_drawn + 2 and set(scratch_artifacts) == set(keys)  # svg+png, page, report
     built = altair_builds["to_dict"]
-    assert built == 5 and len(list(cache_dir(warehouse).glob("built-*.chart"))) == 5
+    assert built == charts_drawn and len(list(cache_dir(warehouse).glob("built-*.chart"))) == charts_drawn
 
     shutil.rmtree(reports_dir(warehouse))
     kept_files, kept_artifacts = publish()
@@ -285,7 +285,7 @@ def test_a_report_from_kept_charts_is_byte_for_byte_the_one_built_from_scratch(b
     args = (inputs.gap, inputs.funding_gap, inputs.race, report.credits_by_chart_key(inputs.published_sources))
     kept = report.build_charts(*args, holes=inputs.holes, coverage=inputs.coverage, cache=cache_dir(warehouse))
     bare = report.build_charts(*args, holes=inputs.holes, coverage=inputs.coverage, cache=None)
-    assert altair_builds["to_dict"] == built + 5
+    assert altair_builds["to_dict"] == built + charts_drawn
 
     def flat(files):  # vl-convert numbers clip paths per process (#clip1, then #clip7 ...): the same drawing
         return [(c.name, c.caption, json.dumps(c.rendered.spec), re.sub(r"clip\d+", "clip", c.rendered.svg),

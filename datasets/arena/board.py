@@ -41,7 +41,10 @@ ARENA_BOARDS = {
     "image-to-video": _elo("image to video"),
     "video-edit": _elo("video edit"),
     "agent": Leaderboard(
-        "Arena agent", "signal points", "Arena agent signals (no single score)", 2,
+        "Arena agent",
+        "signal points",
+        "Arena agent signals (no single score)",
+        2,
         unranked=(
             "rated by several signals (net_improvement, confirmed_success, praise_vs_complaint, steerability, "
             "bash_recovery, tool_hallucination where lower is better), each on its own scale, and from "

@@ -68,10 +68,26 @@ ARENA_ENTRIES = Table(
             "BOOLEAN",
             doc="The Arena marks the rating preliminary (few votes yet); published from 2026-07-16, NULL before. Kept, and excluded from every frontier, gap, lag and share (datasets/arena/board.py states the rule).",
         ),
-        Column("rank_spread_low", "BIGINT", doc="Best rank the model's interval allows (feed's rank_spread, from 2026-07-16)."),
-        Column("rank_spread_high", "BIGINT", doc="Worst rank the model's interval allows (feed's rank_spread, from 2026-07-16)."),
-        Column("price_prompt", "DOUBLE", doc="Input price as the feed publishes it (from 2026-07-16; the feed states no unit)."),
-        Column("price_completion", "DOUBLE", doc="Output price as the feed publishes it (from 2026-07-16; the feed states no unit)."),
+        Column(
+            "rank_spread_low",
+            "BIGINT",
+            doc="Best rank the model's interval allows (feed's rank_spread, from 2026-07-16).",
+        ),
+        Column(
+            "rank_spread_high",
+            "BIGINT",
+            doc="Worst rank the model's interval allows (feed's rank_spread, from 2026-07-16).",
+        ),
+        Column(
+            "price_prompt",
+            "DOUBLE",
+            doc="Input price as the feed publishes it (from 2026-07-16; the feed states no unit).",
+        ),
+        Column(
+            "price_completion",
+            "DOUBLE",
+            doc="Output price as the feed publishes it (from 2026-07-16; the feed states no unit).",
+        ),
         Column("context_length", "BIGINT", doc="Context length in tokens, as published (from 2026-07-16)."),
         Column(
             "signals",

@@ -352,11 +352,18 @@ def normalise_daily_json(raw: bytes, board: str | None = "text") -> tuple[pl.Dat
         )
     structured = {"rank_spread", "signals"}
     nested = sorted(
-        {f for m in models for f in (*fields, *DAILY_OPTIONAL) if f not in structured and isinstance(m.get(f), dict | list)}
+        {
+            f
+            for m in models
+            for f in (*fields, *DAILY_OPTIONAL)
+            if f not in structured and isinstance(m.get(f), dict | list)
+        }
     )
     if nested:
         raise SnapshotRejected(f"model field(s) {nested} hold lists or objects, expected plain values")
-    columns: dict[str, list] = {f: [_plain(m[f]) for m in models] for f in fields if f not in structured | {"ci_low", "ci_high"}}
+    columns: dict[str, list] = {
+        f: [_plain(m[f]) for m in models] for f in fields if f not in structured | {"ci_low", "ci_high"}
+    }
     if layout == "daily-json-2026-07-16":
         columns["rank_spread_low"] = [_spread(m["rank_spread"], 0) for m in models]
         columns["rank_spread_high"] = [_spread(m["rank_spread"], 1) for m in models]

@@ -135,7 +135,11 @@ def test_daily_feed_parses_with_symmetric_ci_and_positions():
         ("votes_zero.csv", "expect_column_values_to_be_between", "votes: 157 of 157 values outside [1"),
         ("renamed_score.csv", "header", "missing ['arena_score'], unknown columns ['elo_rating']"),
         # a ranked row without a score (only an unrated listing, or an unranked board, may lack one)
-        ("score_missing.csv", "expect_column_values_to_be_in_set", "ranked_without_score: 1 of 157 values not in [False]"),
+        (
+            "score_missing.csv",
+            "expect_column_values_to_be_in_set",
+            "ranked_without_score: 1 of 157 values not in [False]",
+        ),
     ],
 )
 def test_bad_arena_tables_fail_with_a_clear_reason(name, check, words):

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import query
+from conftest import RANKED, query
 
 from aigap.cli import main
 from common.http import FetchError
@@ -56,7 +56,7 @@ def test_bundled_run_publishes_every_funding_source(bundled_run):
     boards = query(
         warehouse, "SELECT DISTINCT source FROM marts.race_by_year WHERE measure = 'frontier_gap' ORDER BY 1"
     )
-    assert boards == [("arena-text",), ("open-llm-v1",), ("open-llm-v2",)]
+    assert boards == [(board,) for board in RANKED]
     revised = query(
         warehouse,
         "SELECT old_value, new_value FROM marts.funding_revisions WHERE series = 'cb-insights-state-of-ai' "

@@ -267,6 +267,23 @@ def test_as_of_a_run_reads_the_warehouse_as_that_run_left_it(warehouse):
         assert con.execute("SELECT count(*) FROM core.open_llm_v2_entries").fetchone()[0] == 8
 
 
+def test_as_of_a_day_reads_it_as_it_ended_and_a_run_by_the_start_of_its_id(warehouse):
+    publish(warehouse, "a", date(2024, 7, 1), 3)
+    _save_run(warehouse, "0f6a1c2e-aaaa")
+    publish(warehouse, "b", date(2024, 7, 2), 5)
+    _save_run(warehouse, "0f6a9d00-bbbb")
+    with connection.connect(warehouse, read_only=True) as con:
+        newest = con.execute("SELECT max(snapshot_id) FROM lake.snapshots()").fetchone()[0]
+        # today's date, bare: everything committed today, not the day's first instant
+        today = connection.utcnow().date().isoformat()
+        snapshot, said = history.resolve(con, today)
+        assert snapshot == newest and "23:59:59" in said
+        first, said = history.resolve(con, "0f6a1")  # a unique start of a run id, as git reads a short hash
+        assert "run 0f6a1c2e-aaaa" in said and first < newest
+        with pytest.raises(history.UnknownAsOf, match="start of 2 run ids"):
+            history.resolve(con, "0f6a")
+
+
 def test_expire_keeps_recent_snapshots_and_every_runs_snapshot(warehouse):
     publish(warehouse, "a", date(2024, 7, 1), 3)
     _save_run(warehouse, "run-1")

@@ -59,24 +59,38 @@ def runs(con) -> list[RunSnapshot]:
 
 
 def _as_timestamp(text: str) -> datetime | None:
+    # a bare day means the day as it ended; checked first, since Python 3.11's datetime.fromisoformat
+    # also reads "2026-12-07", as its first instant
     try:
-        when = datetime.fromisoformat(text)
+        when = datetime.combine(date.fromisoformat(text), datetime.max.time())
     except ValueError:
         try:
-            when = datetime.combine(date.fromisoformat(text), datetime.max.time())  # a day: as it ended
+            when = datetime.fromisoformat(text)
         except ValueError:
             return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _run_by_prefix(snapshots: dict[str, tuple[int, datetime]], prefix: str) -> str | None:
+    """The one run whose id starts with `prefix` (as `git` reads a short hash); None when none does."""
+    matches = sorted(run_id for run_id in snapshots if run_id.startswith(prefix))
+    if len(matches) > 1:
+        shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")
+        raise UnknownAsOf(f"{prefix!r} is the start of {len(matches)} run ids ({shown}): give more of it")
+    return matches[0] if matches else None
+
+
 def resolve(con, as_of: str) -> tuple[int, str]:
-    """The snapshot id `as_of` means (a meta.runs.run_id, or an ISO timestamp or day, UTC unless it
-    says otherwise), and a line that says what it is."""
+    """The snapshot id `as_of` means (a meta.runs.run_id or a unique start of one, or an ISO timestamp
+    or day, UTC unless it says otherwise; a day is read as it ended), and a line that says what it is."""
     snapshots = _run_snapshots(con)
-    if as_of in snapshots:
-        snapshot_id, when = snapshots[as_of]
-        return snapshot_id, f"as of run {as_of} (snapshot {snapshot_id}, committed {when:%Y-%m-%d %H:%M:%S %Z})"
     when = _as_timestamp(as_of)
+    run_id = as_of if as_of in snapshots else None
+    if run_id is None and when is None and len(as_of) >= 4:
+        run_id = _run_by_prefix(snapshots, as_of)
+    if run_id is not None:
+        snapshot_id, committed = snapshots[run_id]
+        return snapshot_id, f"as of run {run_id} (snapshot {snapshot_id}, committed {committed:%Y-%m-%d %H:%M:%S %Z})"
     if when is None:
         known = con.execute("SELECT count(*) FROM meta.runs WHERE run_id = ?", [as_of]).fetchone()[0]
         if known:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import difflib
 import json
 import os
 import subprocess
@@ -40,6 +41,23 @@ def _parse_locations(pairs: list[str]) -> dict[str, str]:
             raise SystemExit(f"--source expects NAME=LOCATION, got {pair!r}")
         locations[name.strip()] = location.strip()
     return locations
+
+
+def _source_names(pairs: list[str] | None) -> list[str]:
+    return [pair.partition("=")[0].strip() for pair in pairs or [] if "=" in pair]
+
+
+def check_source_names(names: list[str]) -> None:
+    """A source named on the command line that no dataset declares: one line, with the nearest name,
+    before a server starts (a typo is not a crash)."""
+    from datasets import registry
+
+    known = sorted(registry())
+    for name in names:
+        if name not in known:
+            near = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {near[0]}? " if near else ""
+            raise SettingError(f"no source named {name!r}: {hint}the sources are {', '.join(known)}")
 
 
 def _warm_up(warehouse: str | None) -> None:
@@ -522,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # every setting read once, before anything starts
         check_all()
         warehouse_path(getattr(args, "warehouse", None))
+        check_source_names([*(args.only or []), *_source_names(args.source)] if args.handler is cmd_run else [])
     except SettingError as exc:
         print(f"aigap: {exc}", file=sys.stderr)
         return SETTING_ERROR

@@ -53,3 +53,21 @@ def test_the_command_line_stops_before_starting_anything(tmp_path):
         "aigap: AIGAP_WRITER_WAIT_SECONDS='nan': give seconds, from 0 to 604800"
     ]
     assert not (tmp_path / "w.ducklake").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--only", "arena-dialy"], "aigap: no source named 'arena-dialy': did you mean arena-daily? the sources are "),
+        (["--source", "open-llm-v2-achive=/tmp/x"], "did you mean open-llm-v2-archive?"),
+    ],
+)
+def test_a_mistyped_source_is_one_line_before_anything_starts(tmp_path, argv, says):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AIGAP_WAREHOUSE": str(tmp_path / "w.ducklake")}
+    done = subprocess.run(
+        [sys.executable, "-m", "aigap.cli", "run", *argv], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 4, done.stderr
+    [line] = done.stderr.strip().splitlines()  # no traceback, no Prefect server started
+    assert says in line
+    assert not (tmp_path / "w.ducklake").exists()

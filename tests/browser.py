@@ -19,9 +19,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from prefect_stack import free_port
 
 INSTALL = "apt-get update && apt-get install -y chromium"
+REQUIRE_ENV = "AIGAP_REQUIRE_CHROMIUM"  # set by .ci/run: a missing Chromium fails instead of skipping
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -34,6 +36,16 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
+
+
+def require_chromium() -> None:
+    """Skip (a newcomer's machine) or fail (CI, which installs it) where Chromium is absent."""
+    if chromium() is not None:
+        return
+    reason = f"this test needs Debian's Chromium: {INSTALL} (.ci/run installs it)"
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{reason}; {REQUIRE_ENV} is set")
+    pytest.skip(reason)
 
 
 def chromium() -> str | None:

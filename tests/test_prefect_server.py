@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
-from browser import INSTALL, Browser, chromium, open_artifact, open_artifacts_tab
+from browser import Browser, open_artifact, open_artifacts_tab, require_chromium
 from conftest import ARCHIVE, BAD, query
 from prefect_stack import PrefectStack
 
@@ -209,8 +209,7 @@ def test_a_run_whose_gate_quarantined_a_load_is_marked_quarantined(stack):
 def test_the_run_page_shows_the_report_the_quarantine_table_and_the_chart_in_a_browser(stack):
     """What a person sees in the Prefect UI, read from the DOM of a real headless Chromium after the
     UI's JavaScript ran: the quarantined backfill run's Artifacts tab, then each artifact's page."""
-    if chromium() is None:
-        pytest.fail(f"this test needs Debian's Chromium: {INSTALL} (.ci/run installs it)")
+    require_chromium()
     run_id = stack.runs["backfill"]
     artifacts = stack.artifacts(run_id)
     with Browser() as browser:

@@ -19,11 +19,14 @@ from warehouse import connection, schema
 SOURCE = "open-llm-v2-archive"
 # What a plain run publishes from the bundled data, per source. The whole Arena archive: 88 scrapes,
 # 4 lmarena text tables and 111 Space tables, 6 of which repeat an earlier day's bytes (skipped).
+# LMArena's dataset: 70 files of 5 fetch days, 48 publishes.
 BUNDLED = {
     "open-llm-v2-archive": 17, "open-llm-v1-archive": 2, "arena-archive": 197, "arena-daily": 21,
-    "funding-ai-index": 2, "funding-cset": 1, "funding-eto": 2, "funding-oecd-vc": 3, "funding-published": 1,
+    "lmarena-dataset": 48, "funding-ai-index": 2, "funding-cset": 1, "funding-eto": 2, "funding-oecd-vc": 3,
+    "funding-published": 1,
 }  # fmt: skip
-SKIPPED = {"arena-archive": 6}  # same content as an earlier table of the same source
+# same content as an earlier table of the same source; LMArena: a later fetch of the same publish
+SKIPPED = {"arena-archive": 6, "lmarena-dataset": 22}
 ARENA_FILES = 88 + 4 + 111
 
 
@@ -61,7 +64,8 @@ def test_bundled_run_publishes_every_bundled_snapshot(bundled_run):
     assert query(warehouse, f"SELECT leaderboard, count(*), count(DISTINCT snapshot_date) FROM marts.gap WHERE {headline} GROUP BY 1 ORDER BY 1") == [
         ("arena-text", 123, 123), ("open-llm-v1", 2, 2), ("open-llm-v2", 17, 17)
     ]  # fmt: skip
-    core = ("open_llm_v2_entries", "open_llm_v1_entries", "arena_entries", "arena_models", "funding_observations")
+    core = ("open_llm_v2_entries", "open_llm_v1_entries", "arena_entries", "arena_models", "funding_observations",
+            "lmarena_entries")  # fmt: skip
     assert query(warehouse, "SELECT sum(rows_published) FROM meta.loads") == query(
         warehouse, "SELECT " + " + ".join(f"(SELECT count(*) FROM core.{t})" for t in core)
     )

@@ -24,6 +24,7 @@ def registry() -> dict[str, Source]:
     from datasets.arena.daily import ArenaDaily
     from datasets.arena.space import ArenaSpace
     from datasets.funding.sources import funding_sources
+    from datasets.lmarena.sources import LMArenaDataset, LMArenaHub
     from datasets.open_llm.hub import OpenLLMv1Hub, OpenLLMv2Hub
     from datasets.open_llm.v1_archive import OpenLLMv1Archive
     from datasets.open_llm.v2_archive import OpenLLMv2Archive
@@ -33,10 +34,12 @@ def registry() -> dict[str, Source]:
         OpenLLMv1Archive(),
         ArenaArchive(),
         ArenaDaily(),
+        LMArenaDataset(),
         # Hub sources: online only, not in a plain run (see datasets/open_llm/hub.py).
         OpenLLMv2Hub(),
         OpenLLMv1Hub(),
         ArenaSpace(),
+        LMArenaHub(),
         *funding_sources(),
     ]
     return {adapter.name: adapter for adapter in adapters}

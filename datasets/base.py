@@ -126,6 +126,13 @@ class Source(ABC):
             )
         return Fetched(self.fetch(ref), None, None, 200)
 
+    def content_sha256(self, raw: bytes) -> str | None:
+        """The sha256 the ledger knows these bytes' content by (known content, same content under
+        another key), when it is not the bytes' own: for files a collector wraps around a
+        publisher's data (a fetch stamp that differs on every fetch of the same data). None (the
+        default): the bytes' sha256. The raw file is always kept under its bytes' sha256."""
+        return None
+
     def series(self, key: str) -> str:
         """Snapshots whose sizes are comparable (the gate's "not much smaller than the previous one"
         check): keys starting with the same prefix. Default: the whole source."""

@@ -104,7 +104,10 @@ def fetch(ref: SnapshotRef, warehouse: Path) -> LandedFile:
     adapter = registry()[ref.source]
     if adapter.conditional_fetch and local_path(ref.location) is None:
         return fetch_feed(ref, warehouse)
-    return land(raw_dir(warehouse), ref.source, ref.key, adapter.fetch(ref))
+    data = adapter.fetch(ref)
+    landed = land(raw_dir(warehouse), ref.source, ref.key, data)
+    content = adapter.content_sha256(data)  # the content's identity, where it is not the bytes'
+    return landed if content is None else replace(landed, sha256=content)
 
 
 def fetch_feed(ref: SnapshotRef, warehouse: Path) -> LandedFile:

@@ -32,6 +32,8 @@ from common import cache as cache_files
 from common import settings
 from common.settings import PROJECT_ROOT, cache_dir, gap_pairs
 from datasets.funding.marts import FUNDING_TABLE, funding_marts
+from datasets.lmarena.marts import lmarena_marts
+from datasets.lmarena.parse import TABLE as LMARENA_TABLE
 from marts.build import (
     ATTRIBUTION_READ,
     BOARD_READS,
@@ -480,6 +482,13 @@ def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Upd
         gap = _all_gaps(con, update, list(history.boards))
         funding = MartInputs(core={FUNDING_TABLE: read_core(con, FUNDING_TABLE)}, registry=inputs.registry)
         for table, frame in funding_marts(funding, {"marts.gap": gap}).items():
+            update.add(table, frame)
+            whole.append(table)
+    # LMArena dataset marts: small, recomputed whole when its core table changed
+    lmarena_changed = LMARENA_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
+    if full or lmarena_changed:
+        lmarena = MartInputs(core={LMARENA_TABLE: read_core(con, LMARENA_TABLE)}, registry=inputs.registry)
+        for table, frame in lmarena_marts(lmarena, {}).items():
             update.add(table, frame)
             whole.append(table)
     # whole tables: written (and gated) only when they changed

@@ -16,6 +16,7 @@ from attribution.lineage import GRAPH_METHODS, UNRESOLVED
 from attribution.lineage import METHODS as LINEAGE_METHODS
 from common.gate import GateReport, validate
 from datasets.funding.checks import FUNDING_MART_SUITES
+from datasets.lmarena.checks import LMARENA_MART_SUITES
 from marts.gaps import HOLE_DAYS, LINEAGE_SPLIT, TREND_WINDOWS
 
 TOLERANCE = 1e-6  # gaps are rounded to 6 decimals (marts/gaps.py)
@@ -289,6 +290,9 @@ MART_SUITES: dict[str, MartSuite] = {
 
 MART_SUITES.update(
     {table: MartSuite(build, ids, derive) for table, (build, derive, ids) in FUNDING_MART_SUITES.items()}
+)
+MART_SUITES.update(
+    {table: MartSuite(build, ids, derive) for table, (build, derive, ids) in LMARENA_MART_SUITES.items()}
 )
 
 

@@ -22,7 +22,8 @@ from pathlib import Path, PurePosixPath
 @dataclass(frozen=True)
 class LandedFile:
     path: Path
-    sha256: str
+    sha256: str  # what the ledger knows the content by: these bytes' sha256 unless the source says
+    # otherwise (datasets/base.py Source.content_sha256); the file is named by its bytes' sha256 either way
     size: int
     first_fetched: date | None = None  # fetched from a feed URL: the day this content was first retrieved
 

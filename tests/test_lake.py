@@ -45,7 +45,9 @@ def board(load_id: str, day: date, rows: int, source: str = "open-llm-v2-archive
 
 def publish(warehouse: Path, load_id: str, day: date, rows: int):
     with connection.connect(warehouse) as con:
-        return publishing.publish(con, "core.open_llm_v2_entries", board(load_id, day, rows), ledger_row(load_id, rows, day))
+        return publishing.publish(
+            con, "core.open_llm_v2_entries", board(load_id, day, rows), ledger_row(load_id, rows, day)
+        )
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,7 @@ CONTRACT_MODULES = (
     "datasets.open_llm.contract",
     "datasets.arena.contract",
     "datasets.funding.contract",
+    "datasets.artificial_analysis.contract",
     "attribution.contract",
     "marts.contract",
 )

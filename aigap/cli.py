@@ -178,6 +178,39 @@ def print_summary(summary) -> None:
         if any(row[9] for row in latest):
             print(f"  ({AT_LEAST}: {AT_LEAST_MEANS})")
     print_funding_headline(path)
+    print_capability_headline(path)
+
+
+def print_capability_headline(path: Path) -> None:
+    """The latest Artificial Analysis edition's US-China Intelligence Index gap by release date
+    (datasets/artificial_analysis/marts.py): one edition, one scale; the lag release date to release date."""
+    from warehouse import connection
+
+    with connection.connect(path, read_only=True) as con:
+        row = con.execute(
+            """
+            SELECT edition, leader, leader_value, leader_model, follower, follower_value, follower_model, gap,
+                   lag_days, lag_censored, lag_days_at_least, leader_reached_on, follower_reached_on
+            FROM marts.capability_gap
+            WHERE latest AND pair = 'US-CN' AND index_name = 'intelligence_index'
+            ORDER BY edition DESC LIMIT 1
+            """
+        ).fetchone()
+    if row is None:
+        return
+    edition, leader, l_value, l_model, follower, f_value, f_model, gap, lag, censored, at_least, l_on, f_on = row
+    if censored:
+        lag_text = f"at least {at_least} days before {follower} did (the edition lists no earlier {leader} model)"
+    elif lag is not None and lag < 0:
+        lag_text = f"{-lag} days after {follower} did ({follower} got there first)"
+    else:
+        lag_text = f"{lag} days before {follower} did"
+    print("\nLatest US-China capability gap (Artificial Analysis Intelligence Index, by release date, one edition):")
+    print(
+        f"  artificial-analysis edition {edition}: {leader} {l_value:.1f} ({shown(l_model)}) vs {follower} "
+        f"{f_value:.1f} ({shown(f_model)}), gap {gap:.1f} points; {leader} first released a model at "
+        f"{follower}'s level ({l_on}) {lag_text} ({f_on})"
+    )
 
 
 def print_funding_headline(path: Path) -> None:

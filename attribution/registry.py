@@ -3,7 +3,8 @@
 - organisations.csv: org_id, name, country (ISO-3166 alpha-2, empty = unknown), kind, country_source,
   no_country (why an organisation has no country: `multinational`, `distributed collective`, or
   `not established` when one applies but no citable source was at hand), notes
-- aliases.csv: alias, alias_type (hf_namespace | arena_organization), org_id
+- aliases.csv: alias, alias_type (hf_namespace | arena_organization | aa_creator: an Artificial Analysis
+  creator slug), org_id
 - architectures.csv: architecture (HF model class), family, org_id (empty = says nothing reliable),
   weights (`exclusive`: only that developer's weights exist in this class, so it may stand as
   lineage evidence; `shared`: it may not), weights_source (citation of an exclusive claim), notes

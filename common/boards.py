@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+# The decimals every gap a mart stores is rounded to (marts/gaps.py, the capability marts).
+GAP_DECIMALS = 6
+
 
 @dataclass(frozen=True)
 class Leaderboard:

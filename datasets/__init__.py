@@ -23,6 +23,7 @@ def registry() -> dict[str, Source]:
     from datasets.arena.archive import ArenaArchive
     from datasets.arena.daily import ArenaDaily
     from datasets.arena.space import ArenaSpace
+    from datasets.artificial_analysis.sources import ArtificialAnalysis
     from datasets.funding.sources import funding_sources
     from datasets.lmarena.sources import LMArenaDataset, LMArenaHub
     from datasets.open_llm.hub import OpenLLMv1Hub, OpenLLMv2Hub
@@ -35,6 +36,7 @@ def registry() -> dict[str, Source]:
         ArenaArchive(),
         ArenaDaily(),
         LMArenaDataset(),
+        ArtificialAnalysis(),
         # Hub sources: online only, not in a plain run (see datasets/open_llm/hub.py).
         OpenLLMv2Hub(),
         OpenLLMv1Hub(),

@@ -6,9 +6,10 @@ transaction as the marts). So a run that stopped between publishing and refreshi
 the next one, whatever the flow passes. A published or superseded load recomputes its snapshots
 (marts/build.py SNAPSHOT_MARTS), the history-wide marts of its leaderboard (SERIES_MARTS:
 lags, holes, trends, the curation list) and the whole tables (the model graph, attribution,
-funding); a model whose attribution changed recomputes every snapshot it is in. Every other input
-(INPUT_FILES: registry, overrides, provenance, the code; and the gap pairs) is fingerprinted in
-meta.marts_refreshes and the run record: when it changes, everything is rebuilt, and the log says why.
+funding, capability); a model whose attribution changed recomputes every snapshot it is in. Every
+other input (INPUT_FILES: registry, overrides, provenance, the code; and the gap pairs) is
+fingerprinted in meta.marts_refreshes and the run record: when it changes, everything is rebuilt,
+and the log says why.
 
 Each recomputed mart is gated once (one Great Expectations run per mart, on its recomputed rows);
 a failing gate leaves every mart, and their state, at its last good state.
@@ -31,6 +32,8 @@ from attribution.registry import load_registry
 from common import cache as cache_files
 from common import settings
 from common.settings import PROJECT_ROOT, cache_dir, gap_pairs
+from datasets.artificial_analysis.marts import CAPABILITY_MART_COLUMNS, CAPABILITY_TABLE, capability_marts
+from datasets.artificial_analysis.marts import LEADERBOARD as CAPABILITY_BOARD
 from datasets.funding.marts import FUNDING_TABLE, funding_marts
 from datasets.lmarena.marts import lmarena_marts
 from datasets.lmarena.parse import TABLE as LMARENA_TABLE
@@ -491,6 +494,20 @@ def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Upd
         for table, frame in lmarena_marts(lmarena, {}).items():
             update.add(table, frame)
             whole.append(table)
+    # capability marts: small, recomputed whole when an edition was published or superseded; the
+    # source's rows of marts.unattributed are replaced as one leaderboard's
+    if full or CAPABILITY_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"]):
+        entries = read_core(con, CAPABILITY_TABLE)
+        frames = capability_marts(entries, inputs.registry, inputs.pairs) if len(entries) else {}
+        for table in CAPABILITY_MART_COLUMNS:
+            update.add(table, frames.get(table))
+            whole.append(table)
+        curation = frames.get("marts.unattributed")
+        if full or not _same(
+            curation, _stored(con, "marts.unattributed", " WHERE leaderboard = ?", [CAPABILITY_BOARD])
+        ):
+            update.add("marts.unattributed", curation)
+            update.leaderboards.setdefault("marts.unattributed", []).append(CAPABILITY_BOARD)
     # whole tables: written (and gated) only when they changed
     for table in whole:
         if full or not _same(update.frame(table), _stored(con, table)):

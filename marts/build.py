@@ -21,6 +21,7 @@ from common.contracts import Table
 from common.settings import REGISTRY_DIR, gap_pairs
 from datasets import boards, leaderboard
 from datasets.arena.parse import OVERRIDES_PATH
+from datasets.artificial_analysis.marts import CAPABILITY_MART_COLUMNS, CAPABILITY_TABLE, capability_builder
 from datasets.funding.marts import (
     FUNDING_MART_COLUMNS,
     FUNDING_TABLE,
@@ -39,27 +40,30 @@ BOARDS = boards()
 BOARD_READS = {table: list(board.reads) for table, board in BOARDS.items() if board.reads}
 BOARD_READS_ALL = sorted({table for tables in BOARD_READS.values() for table in tables})
 # engine/marts.py reads these tables
-CORE_TABLES = [*BOARDS, *BOARD_READS_ALL, FUNDING_TABLE, LMARENA_TABLE]
+CORE_TABLES = [*BOARDS, *BOARD_READS_ALL, FUNDING_TABLE, LMARENA_TABLE, CAPABILITY_TABLE]
 # The columns of a board's core table that its history needs; a table not named here is read whole.
 HISTORY_COLUMNS = {table: list(board.history_columns) for table, board in BOARDS.items() if board.history_columns}
 
 # Derived table -> the columns it publishes, in order: from its contract (attribution/contract.py,
-# marts/contract.py, datasets/funding/contract.py, datasets/lmarena/contract.py).
+# marts/contract.py, datasets/funding/contract.py, datasets/lmarena/contract.py,
+# datasets/artificial_analysis/contract.py).
 MART_CONTRACTS = [*attribution_contract.CONTRACTS, *(c for c in marts_contract.CONTRACTS if isinstance(c, Table))]
-MART_COLUMNS = {c.name: c.column_names for c in MART_CONTRACTS} | FUNDING_MART_COLUMNS | LMARENA_MART_COLUMNS
+# the marts of the datasets that are not leaderboards of one score per model per snapshot
+DATASET_MART_COLUMNS = FUNDING_MART_COLUMNS | LMARENA_MART_COLUMNS | CAPABILITY_MART_COLUMNS
+MART_COLUMNS = {c.name: c.column_names for c in MART_CONTRACTS} | DATASET_MART_COLUMNS
 
 
-LEADERBOARD_TABLES = [t for t in MART_COLUMNS if t not in FUNDING_MART_COLUMNS and t not in LMARENA_MART_COLUMNS]
+LEADERBOARD_TABLES = [t for t in MART_COLUMNS if t not in DATASET_MART_COLUMNS]
 # What a snapshot mart reads of a model's attribution (not the evidence, which names the latest
 # report): a model whose attribution changes here changes every snapshot it is in.
 ATTRIBUTION_READ = ["leaderboard", "model_id", "mode", "org_id", "country", "method"]
 # How a recompute replaces each table (engine/marts.py): the rows of the snapshots recomputed
 # (one row depends on its own snapshot only); the rows of the leaderboards recomputed (lags, holes,
 # trends and the curation list follow the whole history); or the whole table (one model graph over
-# every board, the small funding marts and LMArena's fronts).
+# every board, and the small funding, LMArena and capability marts).
 SNAPSHOT_MARTS = [c.name for c in MART_CONTRACTS if c.kind == "per snapshot"]
 SERIES_MARTS = [c.name for c in MART_CONTRACTS if c.kind == "per series"]
-WHOLE_TABLES = [c.name for c in MART_CONTRACTS if c.kind == "whole"] + [*FUNDING_MART_COLUMNS, *LMARENA_MART_COLUMNS]
+WHOLE_TABLES = [c.name for c in MART_CONTRACTS if c.kind == "whole"] + list(DATASET_MART_COLUMNS)
 
 
 # Every input of the marts besides the core tables, by kind: what a refresh fingerprints (a change
@@ -195,6 +199,7 @@ MART_BUILDERS: list[Callable[[MartInputs, dict[str, pl.DataFrame]], dict[str, pl
     leaderboard_marts,
     funding_marts,  # after the leaderboard marts: marts.race_by_year reads marts.gap
     lmarena_marts,  # the LMArena dataset's fronts: its own table, read whole (small marts)
+    capability_builder,  # after the leaderboard marts: its curation rows join marts.unattributed
 ]
 
 

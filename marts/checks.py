@@ -15,6 +15,7 @@ import polars as pl
 from attribution.lineage import GRAPH_METHODS, UNRESOLVED
 from attribution.lineage import METHODS as LINEAGE_METHODS
 from common.gate import GateReport, validate
+from datasets.artificial_analysis.checks import CAPABILITY_MART_SUITES
 from datasets.funding.checks import FUNDING_MART_SUITES
 from datasets.lmarena.checks import LMARENA_MART_SUITES
 from marts.gaps import HOLE_DAYS, LINEAGE_SPLIT, TREND_WINDOWS
@@ -289,7 +290,10 @@ MART_SUITES: dict[str, MartSuite] = {
 
 
 MART_SUITES.update(
-    {table: MartSuite(build, ids, derive) for table, (build, derive, ids) in FUNDING_MART_SUITES.items()}
+    {
+        table: MartSuite(build, ids, derive)
+        for table, (build, derive, ids) in {**FUNDING_MART_SUITES, **CAPABILITY_MART_SUITES}.items()
+    }
 )
 MART_SUITES.update(
     {table: MartSuite(build, ids, derive) for table, (build, derive, ids) in LMARENA_MART_SUITES.items()}

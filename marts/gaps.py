@@ -31,6 +31,7 @@ import polars as pl
 
 from attribution.attribute import MODES, UNATTRIBUTED
 from attribution.lineage import ARCHITECTURE, CURATED, GRAPH_METHODS
+from common.boards import GAP_DECIMALS
 from marts.contract import GAP_TREND
 
 SCOPES: dict[str, pl.Expr] = {
@@ -52,7 +53,6 @@ SCOPE_COLUMNS = {
 }
 SIZE_BUCKETS = [(None, 10.0, "<10B"), (10.0, 40.0, "10-40B"), (40.0, None, ">40B")]
 TOP_N = (10, 50, 100)
-GAP_DECIMALS = 6
 # gap_trend compares each snapshot with the one nearest to N days earlier, if one lies within the
 # tolerance (window -> tolerance, in days); otherwise the trend is unknown (NULL), never a guess.
 TREND_WINDOWS = {30: 7, 90: 21}

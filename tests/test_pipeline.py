@@ -22,9 +22,10 @@ SOURCE = "open-llm-v2-archive"
 # daily feed: 1,476 board files of 139 days, 7 of which are the text board carried over from the day
 # before (the collector's _index.json says why; dated by their content, skipped as the same content).
 # LMArena's dataset: 70 files of 5 fetch days, 48 publishes (a later fetch of the same publish: skipped).
+# Artificial Analysis: 8 weekly editions.
 BUNDLED = {
     "open-llm-v2-archive": 17, "open-llm-v1-archive": 2, "arena-archive": 197, "arena-daily": 1469,
-    "lmarena-dataset": 48, "funding-ai-index": 2, "funding-cset": 1, "funding-eto": 2, "funding-oecd-vc": 3,
+    "lmarena-dataset": 48, "artificial-analysis": 8, "funding-ai-index": 2, "funding-cset": 1, "funding-eto": 2, "funding-oecd-vc": 3,
     "funding-published": 1,
 }  # fmt: skip
 SKIPPED = {"arena-archive": 6, "arena-daily": 7, "lmarena-dataset": 22}  # same content as an earlier snapshot
@@ -73,7 +74,7 @@ def test_bundled_run_publishes_every_bundled_snapshot(bundled_run):
     ]  # fmt: skip
     assert query(warehouse, "SELECT count(*) FROM marts.gap WHERE gap IS NULL AND NOT follower_censored") == [(0,)]
     core = ("open_llm_v2_entries", "open_llm_v1_entries", "arena_entries", "arena_models", "funding_observations",
-            "lmarena_entries")  # fmt: skip
+            "lmarena_entries", "capability_entries")  # fmt: skip
     assert query(warehouse, "SELECT sum(rows_published) FROM meta.loads") == query(
         warehouse, "SELECT " + " + ".join(f"(SELECT count(*) FROM core.{t})" for t in core)
     )

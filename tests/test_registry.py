@@ -43,7 +43,7 @@ def test_no_alias_maps_to_two_organisations():
 def test_every_alias_points_to_a_known_organisation():
     unknown = REGISTRY.aliases.join(REGISTRY.organisations, on="org_id", how="anti")
     assert unknown.is_empty(), unknown
-    assert set(REGISTRY.aliases["alias_type"].unique()) <= {"hf_namespace", "arena_organization"}
+    assert set(REGISTRY.aliases["alias_type"].unique()) <= {"hf_namespace", "arena_organization", "aa_creator"}
 
 
 HF_NAMESPACES = set(REGISTRY.aliases.filter(pl.col("alias_type") == "hf_namespace")["alias"].str.to_lowercase())

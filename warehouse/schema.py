@@ -53,6 +53,7 @@ CONTRACT_MODULES = (
     "datasets.arena.contract",
     "datasets.funding.contract",
     "datasets.lmarena.contract",
+    "datasets.artificial_analysis.contract",
     "attribution.contract",
     "marts.contract",
 )

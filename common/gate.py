@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -85,6 +85,22 @@ def warm_up() -> threading.Thread:
     thread = threading.Thread(target=_batch_definition, name="gx-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+# polars dtype -> the type name GX checks on the pandas copy of a frame
+GX_TYPES = {"Utf8": "str", "String": "str", "Float64": "float", "Int64": "int", "Boolean": "bool", "Date": "date"}
+
+
+def schema_checks(E, schema: Mapping[str, pl.DataType]) -> list:
+    """Every column of a parser's schema present, with its type."""
+    return [
+        check
+        for column, dtype in schema.items()
+        for check in (
+            E.ExpectColumnToExist(column=column),
+            E.ExpectColumnValuesToBeOfType(column=column, type_=GX_TYPES[str(dtype)]),
+        )
+    ]
 
 
 def printable(E, columns: Sequence[str]) -> list:

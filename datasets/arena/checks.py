@@ -30,7 +30,7 @@ from datetime import date
 
 import polars as pl
 
-from common.gate import GatePlan, printable
+from common.gate import GatePlan, printable, schema_checks
 from datasets.arena.board import LEADERBOARDS, UNRANKED
 from datasets.arena.parse import CATALOG_SCHEMA, ENTRY_SCHEMA
 
@@ -40,21 +40,11 @@ ID_COLUMNS = ("model", "rank", "score")
 CATALOG_ID_COLUMNS = ("arena_key", "model")
 SCORE_RANGE = (700, 1800)  # on a board whose unit is an Elo
 
-_GX_TYPES = {"Utf8": "str", "String": "str", "Float64": "float", "Int64": "int", "Boolean": "bool", "Date": "date"}
-
 
 @dataclass(frozen=True)
 class ArenaContext:
     today: date
     min_rows: int = 1
-
-
-def _schema_checks(E, schema: dict[str, pl.DataType]) -> list:
-    checks = []
-    for column, dtype in schema.items():
-        checks.append(E.ExpectColumnToExist(column=column))
-        checks.append(E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)]))
-    return checks
 
 
 def _snapshot_checks(E, context: ArenaContext) -> list:
@@ -71,7 +61,7 @@ def entries_suite(context: ArenaContext):
         low, high = SCORE_RANGE
         return [
             *_snapshot_checks(E, context),
-            *_schema_checks(E, ENTRY_SCHEMA),
+            *schema_checks(E, ENTRY_SCHEMA),
             E.ExpectColumnValuesToBeInSet(column="leaderboard", value_set=sorted(LEADERBOARDS)),
             E.ExpectColumnValuesToBeInSet(column="leaderboards_in_snapshot", value_set=[1]),
             E.ExpectColumnValuesToNotBeNull(column="model"),
@@ -96,7 +86,7 @@ def catalog_suite(context: ArenaContext):
     def build(E) -> list:
         return [
             *_snapshot_checks(E, context),
-            *_schema_checks(E, CATALOG_SCHEMA),
+            *schema_checks(E, CATALOG_SCHEMA),
             E.ExpectColumnValuesToNotBeNull(column="arena_key"),
             E.ExpectColumnValuesToBeUnique(column="arena_key"),
             E.ExpectColumnValuesToNotBeNull(column="model"),

@@ -19,7 +19,7 @@ from datetime import date
 
 import polars as pl
 
-from common.gate import GatePlan, printable
+from common.gate import GatePlan, printable, schema_checks
 from datasets.artificial_analysis.parse import BENCHMARKS, FIGURES, INDICES, SCHEMA
 
 SUITE = "capability_entries_snapshot"
@@ -27,8 +27,6 @@ ID_COLUMNS = ("model", "slug", "intelligence_index")
 INDEX_RANGE = (0, 100)
 MIN_SHARE_WITH_INDEX = 0.9
 MIN_SHARE_WITH_RELEASE_DATE = 0.95
-
-_GX_TYPES = {"Utf8": "str", "String": "str", "Float64": "float", "Int64": "int", "Date": "date"}
 
 
 @dataclass(frozen=True)
@@ -45,9 +43,7 @@ def entries_suite(context: CapabilityContext):
     def build(E) -> list:
         checks = [E.ExpectTableRowCountToBeBetween(min_value=context.min_rows),
                   E.ExpectColumnValuesToBeOfType(column="snapshot_date", type_="date")]  # fmt: skip
-        for column, dtype in SCHEMA.items():
-            checks += [E.ExpectColumnToExist(column=column),
-                       E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)])]  # fmt: skip
+        checks += schema_checks(E, SCHEMA)
         checks += [
             E.ExpectColumnValuesToNotBeNull(column="snapshot_date"),
             E.ExpectColumnValuesToBeBetween(column="snapshot_date", max_value=context.today),

@@ -27,7 +27,7 @@ from datetime import date
 
 import polars as pl
 
-from common.gate import GatePlan, printable
+from common.gate import GatePlan, printable, schema_checks
 from datasets.funding.parse import (
     CONSISTENCY_KEYS,
     FIGURE_KEY,
@@ -49,8 +49,6 @@ KEY_COLUMNS = list(FIGURE_KEY)
 CONSISTENCY_TOLERANCE = 0.01  # 1 % of the world total: published figures are rounded to 2-3 digits
 REGION_CODE_PATTERN = r"^(?:[A-Z]{2}|[A-Z][A-Z0-9_]{2,})$"
 EDITION_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"
-
-_GX_TYPES = {"Utf8": "str", "String": "str", "Float64": "float", "Int64": "int", "Boolean": "bool", "Date": "date"}
 
 
 @dataclass(frozen=True)
@@ -115,9 +113,7 @@ def checked_copy(frame: pl.DataFrame, crosswalk: Crosswalk) -> pl.DataFrame:
 def build_suite(context: FundingContext):
     def build(E) -> list:
         checks = [E.ExpectTableRowCountToBeBetween(min_value=1)]
-        for column, dtype in SCHEMA.items():
-            checks.append(E.ExpectColumnToExist(column=column))
-            checks.append(E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)]))
+        checks += schema_checks(E, SCHEMA)
         for column in ("series", "edition", "edition_date", "period", "period_type", "region_name", "region_code",
                        "region_kind", "metric", "metric_kind", "segment", "unit", "complete"):  # fmt: skip
             checks.append(E.ExpectColumnValuesToNotBeNull(column=column))

@@ -20,7 +20,7 @@ from datetime import date
 
 import polars as pl
 
-from common.gate import GatePlan, printable
+from common.gate import GatePlan, printable, schema_checks
 from datasets.lmarena.marts import FRONT, STATUSES
 from datasets.lmarena.parse import ENTRY_SCHEMA
 
@@ -30,16 +30,6 @@ RATING_RANGE = (300, 2500)
 TOLERANCE = 1e-6
 ROW_FIELDS = ["category", "model", "organization", "license", "rating", "rating_lower", "rating_upper",
               "variance", "vote_count", "rank"]  # fmt: skip
-_GX_TYPES = {"Utf8": "str", "String": "str", "Float64": "float", "Int64": "int", "Boolean": "bool", "Date": "date"}
-
-
-def _schema_checks(E) -> list:
-    """Every column of the parser's frame (the contract's, datasets/lmarena/parse.py) present and typed."""
-    checks = []
-    for column, dtype in ENTRY_SCHEMA.items():
-        checks.append(E.ExpectColumnToExist(column=column))
-        checks.append(E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)]))
-    return checks
 
 
 def entries_suite(today: date):
@@ -47,7 +37,7 @@ def entries_suite(today: date):
         low, high = RATING_RANGE
         return [
             E.ExpectTableRowCountToBeBetween(min_value=1),
-            *_schema_checks(E),
+            *schema_checks(E, ENTRY_SCHEMA),
             *(
                 E.ExpectColumnValuesToNotBeNull(column=c)
                 for c in ("snapshot_date", "subset", "style_control", "category", "model", "rating", "listings")

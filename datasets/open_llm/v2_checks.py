@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from common.gate import printable
+from common.gate import printable, schema_checks
 from datasets.open_llm.v2 import BENCHMARKS, SCHEMA
 
 SUITE_NAME = "open_llm_v2_snapshot"
@@ -28,8 +28,6 @@ NORMALISED_SCORES = ("average", *BENCHMARKS)
 RAW_SCORES = tuple(f"{b}_raw" for b in BENCHMARKS)
 # `namespace/name`, or a legacy un-namespaced id such as `gpt2`.
 MODEL_ID_PATTERN = r"^[^/\s]+(?:/[^/\s]+)?$"
-
-_GX_TYPES = {"Utf8": "str", "String": "str", "Float64": "float", "Int64": "int", "Boolean": "bool", "Date": "date"}
 
 
 @dataclass(frozen=True)
@@ -48,9 +46,7 @@ def snapshot_checks(E, context: SnapshotContext, schema: dict, score_ranges: dic
     """The checks every Open LLM Leaderboard snapshot (v1 and v2) must pass; `score_ranges` maps
     each score column to its (min, max)."""
     checks = [E.ExpectTableRowCountToBeBetween(min_value=context.min_rows)]
-    for column, dtype in schema.items():
-        checks.append(E.ExpectColumnToExist(column=column))
-        checks.append(E.ExpectColumnValuesToBeOfType(column=column, type_=_GX_TYPES[str(dtype)]))
+    checks += schema_checks(E, schema)
     checks.append(E.ExpectColumnValuesToBeOfType(column="snapshot_date", type_="date"))
     checks.append(E.ExpectColumnValuesToNotBeNull(column="snapshot_date"))
     checks.append(E.ExpectColumnValuesToBeBetween(column="snapshot_date", max_value=context.today))

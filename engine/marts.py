@@ -138,6 +138,11 @@ class Plan:
     added: pl.DataFrame  # published since the last refresh
     removed: pl.DataFrame  # reflected by the marts, no longer published (superseded)
 
+    @property
+    def changed_tables(self) -> set[str]:
+        """The core tables with a load published or superseded since the last refresh."""
+        return set(self.added["core_table"]) | set(self.removed["core_table"])
+
 
 NOTHING_NEW = "marts: nothing new, unchanged inputs: not recomputed"
 
@@ -415,8 +420,7 @@ def snapshots_to_recompute(
     """The board's snapshots whose rows change: those of loads published or superseded since the last
     refresh, those holding a model whose attribution changed; all of them on a full rebuild or when
     another table the board reads whole changed."""
-    changed_tables = set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
-    if the_plan.mode == "full" or changed_tables & set(BOARD_READS.get(core_table, [])):
+    if the_plan.mode == "full" or the_plan.changed_tables & set(BOARD_READS.get(core_table, [])):
         return sorted(set(board["snapshot_date"]))
     leaderboard = board["leaderboard"][0]
     return sorted(
@@ -480,23 +484,21 @@ def _recompute(con, the_plan: Plan, inputs: MartInputs, history: History) -> Upd
 
     # funding marts: small, recomputed whole when funding changed or a gap next to it (race_by_year)
     whole = ["core.model_lineage", "core.model_attribution"]
-    funding_changed = FUNDING_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
-    if full or funding_changed or update.leaderboards.get("marts.gap"):
+    if full or FUNDING_TABLE in the_plan.changed_tables or update.leaderboards.get("marts.gap"):
         gap = _all_gaps(con, update, list(history.boards))
         funding = MartInputs(core={FUNDING_TABLE: read_core(con, FUNDING_TABLE)}, registry=inputs.registry)
         for table, frame in funding_marts(funding, {"marts.gap": gap}).items():
             update.add(table, frame)
             whole.append(table)
     # LMArena dataset marts: small, recomputed whole when its core table changed
-    lmarena_changed = LMARENA_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"])
-    if full or lmarena_changed:
+    if full or LMARENA_TABLE in the_plan.changed_tables:
         lmarena = MartInputs(core={LMARENA_TABLE: read_core(con, LMARENA_TABLE)}, registry=inputs.registry)
         for table, frame in lmarena_marts(lmarena, {}).items():
             update.add(table, frame)
             whole.append(table)
     # capability marts: small, recomputed whole when an edition was published or superseded; the
     # source's rows of marts.unattributed are replaced as one leaderboard's
-    if full or CAPABILITY_TABLE in set(the_plan.added["core_table"]) | set(the_plan.removed["core_table"]):
+    if full or CAPABILITY_TABLE in the_plan.changed_tables:
         entries = read_core(con, CAPABILITY_TABLE)
         frames = capability_marts(entries, inputs.registry, inputs.pairs) if len(entries) else {}
         for table in CAPABILITY_MART_COLUMNS:
